@@ -1,0 +1,1 @@
+"""Where networks come from: the bundled national model (and, later, OSM)."""
