@@ -57,6 +57,9 @@ EDGE_COLUMNS: dict[str, str] = {
     "source": "str",
 }
 
+#: Edge columns that must have a value on every row (others may be blank/NaN).
+REQUIRED_EDGE_VALUES = ("u", "v", "road_class", "lanes", "speed_kph")
+
 NODE_KINDS = frozenset(
     {
         "junction",
@@ -85,6 +88,18 @@ ROAD_CLASSES = frozenset(
         "foreign_highway",
     }
 )
+
+
+_NEUTRAL_NODE_VALUES = {"kind": "junction", "name": "", "state": "", "capacity_trucks_day": np.nan}
+_NEUTRAL_EDGE_VALUES = {
+    "ref": "",
+    "name": "",
+    "toll": False,
+    "bridge": False,
+    "capacity_trucks_day": np.nan,
+    "state": "",
+    "source": "networkx graph",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,6 +148,7 @@ class Network:
                         f"edges: {len(dangling)} edges have a '{end}' that is not a node_id "
                         f"(e.g. {examples})"
                     )
+        found += _missing_values(self.edges, REQUIRED_EDGE_VALUES, "edges", "edge_id")
         if "length_km" in self.edges.columns:
             lengths = pd.to_numeric(self.edges["length_km"], errors="coerce")
             bad = self.edges.loc[~(lengths > 0), "edge_id"]
@@ -181,10 +197,10 @@ class Network:
         """An osmnx-compatible MultiDiGraph (``x``/``y`` on nodes, ``length`` in metres).
 
         Edge keys are the edge's position among parallel edges; every column is
-        kept as an attribute, ``edge_id`` included, so ``from_networkx`` restores
-        the same network.
+        kept as an attribute, ``edge_id`` included, and the graph remembers the
+        edge order, so ``from_networkx`` restores the same network.
         """
-        graph = nx.MultiDiGraph(crs=CRS)
+        graph = nx.MultiDiGraph(crs=CRS, edge_order=list(self.edges["edge_id"]))
         node_records = self.nodes.drop(columns="geometry").to_dict("records")
         for record, point in zip(node_records, self.nodes.geometry, strict=True):
             graph.add_node(record["node_id"], x=point.x, y=point.y, **record)
@@ -200,16 +216,19 @@ class Network:
     def from_networkx(cls, graph: nx.MultiDiGraph) -> Network:
         """Build a network from a MultiDiGraph such as ``to_networkx`` or osmnx produce.
 
-        Nodes need ``x`` and ``y``; edges need ``length_km`` or osmnx's ``length``
-        (metres). Missing ids become ``"<u>-<v>-<key>"``, missing geometries
-        straight lines.
+        Nodes need ``x`` and ``y``; edges need ``road_class``, ``lanes``,
+        ``speed_kph`` and ``length_km`` (or osmnx's ``length`` in metres): a
+        missing one is reported by validation. Descriptive columns get neutral
+        values when absent (``kind='junction'``, empty names/refs/states, no
+        toll, no bridge, unknown capacity); missing ids become
+        ``"<u>-<v>-<key>"``, missing geometries straight lines.
         """
         node_rows = []
         for node, data in graph.nodes(data=True):
             row = {k: v for k, v in data.items() if k not in ("x", "y")}
             row["node_id"] = str(node)
             row["geometry"] = Point(data["x"], data["y"])
-            node_rows.append(row)
+            node_rows.append({**_NEUTRAL_NODE_VALUES, **row})
         nodes = gpd.GeoDataFrame(node_rows, geometry="geometry", crs=graph.graph.get("crs", CRS))
         coords = {str(n): (d["x"], d["y"]) for n, d in graph.nodes(data=True)}
         edge_rows = []
@@ -220,8 +239,12 @@ class Network:
             if "length_km" not in row and "length" in data:
                 row["length_km"] = float(data["length"]) / 1000.0
             row.setdefault("geometry", LineString([coords[str(u)], coords[str(v)]]))
-            edge_rows.append(row)
+            edge_rows.append({**_NEUTRAL_EDGE_VALUES, **row})
         edges = gpd.GeoDataFrame(edge_rows, geometry="geometry", crs=nodes.crs)
+        order = graph.graph.get("edge_order")
+        if order is not None and sorted(order) == sorted(edges["edge_id"]):
+            position = {edge_id: i for i, edge_id in enumerate(order)}
+            edges = edges.iloc[edges["edge_id"].map(position).argsort()]
         return cls.from_frames(nodes, edges)
 
     # -- GeoPackage -------------------------------------------------------------
@@ -340,6 +363,22 @@ def _frame_problems(
             f"geometry (e.g. {', '.join(ids[bad].head(5))})"
         )
     return found
+
+
+def _missing_values(
+    frame: gpd.GeoDataFrame, columns: tuple[str, ...], layer: str, id_column: str
+) -> list[str]:
+    counts = {}
+    for column in columns:
+        if column in frame.columns:
+            values = frame[column]
+            blank = values.isna() | (values.astype("str").str.strip() == "")
+            if blank.any():
+                counts[column] = int(blank.sum())
+    if not counts:
+        return []
+    listed = ", ".join(f"{column} ({n} rows)" for column, n in counts.items())
+    return [f"{layer}: missing values in required column(s) {listed}"]
 
 
 def _has_dtype(series: pd.Series, dtype: str) -> bool:

@@ -1,0 +1,77 @@
+"""Small networks the tests build themselves."""
+
+from __future__ import annotations
+
+import random
+
+import geopandas as gpd
+from shapely.geometry import LineString, Point
+
+from corredor.network import CRS, Network
+
+
+def make_network(
+    coords: dict[str, tuple[float, float]],
+    links: list[tuple[str, str, float]],
+    *,
+    two_way: bool = True,
+    **edge_columns: list,
+) -> Network:
+    """A network from node coordinates and (u, v, length_km) links.
+
+    With ``two_way`` each link becomes ``<u>-<v>:fwd`` and ``:rev`` edges.
+    Extra keyword lists set per-link edge columns.
+    """
+    nodes = gpd.GeoDataFrame(
+        {
+            "node_id": list(coords),
+            "kind": "junction",
+            "name": [node.upper() for node in coords],
+            "state": "11",
+            "capacity_trucks_day": float("nan"),
+        },
+        geometry=[Point(xy) for xy in coords.values()],
+        crs=CRS,
+    )
+    rows = []
+    for i, (u, v, length) in enumerate(links):
+        extra = {key: values[i] for key, values in edge_columns.items()}
+        directions = [(u, v, "fwd"), (v, u, "rev")] if two_way else [(u, v, "fwd")]
+        for tail, head, tag in directions:
+            rows.append(
+                {
+                    "edge_id": f"{u}-{v}-{i}:{tag}",
+                    "link_id": f"{u}-{v}-{i}",
+                    "u": tail,
+                    "v": head,
+                    "ref": "MEX-45D",
+                    "name": f"{u}-{v}",
+                    "road_class": "motorway",
+                    "toll": True,
+                    "lanes": 2.0,
+                    "bridge": False,
+                    "length_km": float(length),
+                    "speed_kph": 80.0,
+                    "capacity_trucks_day": float("nan"),
+                    "state": "11",
+                    "source": "test fixture",
+                    **extra,
+                    "geometry": LineString([coords[tail], coords[head]]),
+                }
+            )
+    edges = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    return Network.from_frames(nodes, edges)
+
+
+def random_network(seed: int, n_nodes: int = 30, n_links: int = 70) -> Network:
+    """A random, possibly disconnected, network with parallel edges and one-way links."""
+    rng = random.Random(seed)
+    coords = {f"n{i}": (rng.uniform(-105, -98), rng.uniform(18, 25)) for i in range(n_nodes)}
+    names = list(coords)
+    links = []
+    for _ in range(n_links):
+        u, v = rng.sample(names, 2)
+        links.append((u, v, round(rng.uniform(1, 100), 3)))
+    links += links[:5]  # parallel duplicates with the same length
+    links += [(u, v, length * 0.5) for u, v, length in links[5:8]]  # cheaper parallels
+    return make_network(coords, links, two_way=False)
