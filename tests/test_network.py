@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import networkx as nx
 import osmnx as ox
-import pandas as pd
 import pytest
-from factories import make_network
 from pandas.testing import assert_frame_equal
 from shapely.geometry import LineString
 
 from corredor.errors import DataFileError, NetworkValidationError
 from corredor.network import Network
+
+from factories import make_network
 
 COORDS = {"a": (-101.68, 21.12), "b": (-101.43, 20.94), "c": (-101.35, 20.68)}
 
@@ -110,7 +110,11 @@ def test_from_networkx_accepts_an_osmnx_style_graph():
     assert (edge["u"], edge["v"], edge["edge_id"]) == ("1", "2", "1-2-0")
     assert edge["length_km"] == pytest.approx(15.0)
     assert isinstance(edge.geometry, LineString)
-    assert (edge["toll"], edge["bridge"], network.nodes["kind"].iloc[0]) == (False, False, "junction")
+    assert (edge["toll"], edge["bridge"], network.nodes["kind"].iloc[0]) == (
+        False,
+        False,
+        "junction",
+    )
     # physical attributes have no neutral value: their absence is reported, all at once
     graph.add_edge(2, 1, length=15000.0)
     with pytest.raises(NetworkValidationError) as caught:

@@ -5,19 +5,28 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from factories import make_network, random_network
 
 from corredor.errors import CorredorError
 from corredor.routing import od_cost_matrix, shortest_paths
 
+from factories import make_network, random_network
+
 LADDER = {
-    "a1": (-101.0, 21.0), "a2": (-100.9, 21.0), "a3": (-100.8, 21.0),
-    "b1": (-101.0, 21.1), "b2": (-100.9, 21.1), "b3": (-100.8, 21.1),
+    "a1": (-101.0, 21.0),
+    "a2": (-100.9, 21.0),
+    "a3": (-100.8, 21.0),
+    "b1": (-101.0, 21.1),
+    "b2": (-100.9, 21.1),
+    "b3": (-100.8, 21.1),
 }
 LADDER_LINKS = [
-    ("a1", "a2", 10.0), ("a2", "a3", 10.0),  # bottom rail
-    ("b1", "b2", 12.0), ("b2", "b3", 12.0),  # top rail
-    ("a1", "b1", 5.0), ("a2", "b2", 5.0), ("a3", "b3", 5.0),  # rungs
+    ("a1", "a2", 10.0),
+    ("a2", "a3", 10.0),  # bottom rail
+    ("b1", "b2", 12.0),
+    ("b2", "b3", 12.0),  # top rail
+    ("a1", "b1", 5.0),
+    ("a2", "b2", 5.0),
+    ("a3", "b3", 5.0),  # rungs
 ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import unicodedata
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from pyproj import Geod
@@ -45,7 +46,7 @@ def slug(text: str) -> str:
 def geodesic_km(points: list[tuple[float, float]]) -> float:
     """Geodesic length in km of a polyline given as (lon, lat) points (WGS84 ellipsoid)."""
     total = 0.0
-    for (lon1, lat1), (lon2, lat2) in zip(points[:-1], points[1:]):
+    for (lon1, lat1), (lon2, lat2) in pairwise(points):
         _, _, metres = _GEOD.inv(lon1, lat1, lon2, lat2)
         total += metres
     return total / 1000.0

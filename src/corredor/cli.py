@@ -6,6 +6,7 @@ traceback and exit with code 2, like click's own usage errors.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -19,7 +20,8 @@ from corredor.export import NETWORK_FORMATS, write_network
 from corredor.network import Network
 from corredor.report import network_summary, plot_network
 
-console = Console()
+#: Wide enough for the tables when output goes to a file or pipe (rich assumes 80 there).
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 
 class NetworkParam(click.ParamType):
@@ -27,7 +29,7 @@ class NetworkParam(click.ParamType):
 
     name = "network"
 
-    def convert(self, value, param, ctx):  # noqa: D102 (click's signature)
+    def convert(self, value, param, ctx):
         if isinstance(value, Network):
             return value
         try:
@@ -79,10 +81,14 @@ def info(network: Network) -> None:
     summary = network_summary(network)
     console.print(_table(summary.totals, "Network"))
     console.print(_table(summary.nodes_by_kind, "Nodes by kind"))
-    console.print(_table(summary.links_by_class.round(1), "Links by road class (two-way links counted once)"))
+    console.print(
+        _table(summary.links_by_class.round(1), "Links by road class (two-way links counted once)")
+    )
     console.print(_table(summary.km_by_state, "Road km by state (INEGI code)"))
     if len(summary.crossings):
-        console.print(_table(summary.crossings, "Border crossings (observed trucks/day northbound)"))
+        console.print(
+            _table(summary.crossings, "Border crossings (observed trucks/day northbound)")
+        )
 
 
 @cli.group()
@@ -92,10 +98,19 @@ def export() -> None:
 
 @export.command("network")
 @network_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help=f"Output file ({' or '.join(NETWORK_FORMATS)}).")
-@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write a PNG map of the network by road class.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help=f"Output file ({' or '.join(NETWORK_FORMATS)}).",
+)
+@click.option(
+    "--map",
+    "map_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a PNG map of the network by road class.",
+)
 def export_network(network: Network, output: Path, map_path: Path | None) -> None:
     """Write the network as a GeoPackage (nodes + edges layers) or GeoJSON."""
     if output.suffix.lower() not in NETWORK_FORMATS:
@@ -111,8 +126,14 @@ def export_network(network: Network, output: Path, map_path: Path | None) -> Non
 def _table(frame: pd.DataFrame, title: str) -> Table:
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
-        table.add_column(str(column), justify="right" if frame[column].dtype.kind in "if" else "left")
+        table.add_column(
+            str(column), justify="right" if frame[column].dtype.kind in "if" else "left"
+        )
     for row in frame.itertuples(index=False):
-        table.add_row(*("" if pd.isna(value) else f"{value:,}" if isinstance(value, int) else str(value)
-                        for value in row))
+        table.add_row(
+            *(
+                "" if pd.isna(value) else f"{value:,}" if isinstance(value, int) else str(value)
+                for value in row
+            )
+        )
     return table

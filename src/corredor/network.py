@@ -207,8 +207,11 @@ class Network:
         edge_records = self.edges.drop(columns="geometry").to_dict("records")
         for record, line in zip(edge_records, self.edges.geometry, strict=True):
             graph.add_edge(
-                record["u"], record["v"], length=record["length_km"] * 1000.0,
-                geometry=line, **record,
+                record["u"],
+                record["v"],
+                length=record["length_km"] * 1000.0,
+                geometry=line,
+                **record,
             )
         return graph
 
@@ -355,7 +358,9 @@ def _frame_problems(
     if frame.crs is None or not frame.crs.equals(CRS):
         found.append(f"{layer}: CRS is {frame.crs}, expected {CRS} (reproject with to_crs)")
     geoms = frame.geometry
-    ids = frame[id_column].astype("str") if id_column in frame.columns else frame.index.astype("str")
+    ids = (
+        frame[id_column].astype("str") if id_column in frame.columns else frame.index.astype("str")
+    )
     bad = geoms.isna() | geoms.is_empty | ~geoms.is_valid | (geoms.geom_type != geom_type)
     if bad.any():
         found.append(

@@ -12,11 +12,12 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
+import shapely
 
 from corredor.network import Network
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
+import matplotlib.pyplot as plt
 
 #: Map colours by road class (also the legend order).
 ROAD_CLASS_COLOURS = {
@@ -57,8 +58,12 @@ def network_summary(network: Network) -> NetworkSummary:
     nodes_by_kind = nodes.groupby("kind").size().rename("nodes").reset_index()
     links_by_class = (
         links.groupby("road_class")
-        .agg(links=("length_km", "size"), km=("length_km", "sum"),
-             bridges=("bridge", "sum"), toll=("toll", "sum"))
+        .agg(
+            links=("length_km", "size"),
+            km=("length_km", "sum"),
+            bridges=("bridge", "sum"),
+            toll=("toll", "sum"),
+        )
         .reset_index()
         .sort_values("km", ascending=False)
     )
@@ -67,13 +72,11 @@ def network_summary(network: Network) -> NetworkSummary:
     per_state = mexican.assign(state=mexican["state"].str.split(";")).explode("state")
     share = 1.0 / mexican["state"].str.count(";").add(1)
     per_state["km"] = per_state["length_km"] * share.reindex(per_state.index).to_numpy()
-    km_by_state = (
-        per_state.groupby("state")["km"].sum().round(1).reset_index().sort_values("state")
-    )
+    km_by_state = per_state.groupby("state")["km"].sum().round(1).reset_index().sort_values("state")
     crossings = links[links["road_class"] == "border"]
     crossing_columns = [
         c
-        for c in ("name", "u", "v", "observed_year", "observed_trucks_day", "capacity_trucks_day")
+        for c in ("name", "observed_year", "observed_trucks_day", "capacity_trucks_day")
         if c in crossings.columns
     ]
     crossings = crossings[crossing_columns].sort_values(
@@ -83,13 +86,23 @@ def network_summary(network: Network) -> NetworkSummary:
     totals = pd.DataFrame(
         {
             "quantity": [
-                "nodes", "directed edges", "physical links", "road km (Mexico)",
-                "road km (abroad)", "bridges", "seaports", "border crossings",
+                "nodes",
+                "directed edges",
+                "physical links",
+                "road km (Mexico)",
+                "road km (abroad)",
+                "bridges",
+                "seaports",
+                "border crossings",
             ],
             "value": [
-                len(nodes), len(network.edges), len(links), round(mexican["length_km"].sum(), 1),
+                len(nodes),
+                len(network.edges),
+                len(links),
+                round(mexican["length_km"].sum(), 1),
                 round(roads.loc[roads["state"] == "", "length_km"].sum(), 1),
-                int(links["bridge"].sum()), int((nodes["kind"] == "port").sum()),
+                int(links["bridge"].sum()),
+                int((nodes["kind"] == "port").sum()),
                 len(crossings),
             ],
         }
@@ -115,20 +128,39 @@ def plot_network(
         subset = links[links["road_class"] == road_class]
         if len(subset):
             width = 2.0 if road_class in ("motorway", "border") else 1.2
-            subset.plot(ax=ax, color=colour, linewidth=width,
-                        label=f"{road_class} ({len(subset)})")
+            subset.plot(ax=ax, color=colour, linewidth=width, label=f"{road_class} ({len(subset)})")
     bridges = links[links["bridge"]]
     if len(bridges):
-        centroids = bridges.geometry.interpolate(0.5, normalized=True)
-        ax.scatter(centroids.x, centroids.y, s=30, marker="s", color="black", zorder=5,
-                   label=f"bridge ({len(bridges)})")
+        middles = shapely.line_interpolate_point(bridges.geometry.to_numpy(), 0.5, normalized=True)
+        ax.scatter(
+            shapely.get_x(middles),
+            shapely.get_y(middles),
+            s=30,
+            marker="s",
+            color="black",
+            zorder=5,
+            label=f"bridge ({len(bridges)})",
+        )
     nodes = network.nodes
     ports = nodes[nodes["kind"] == "port"]
-    ax.scatter(ports.geometry.x, ports.geometry.y, s=40, marker="^", color="#1abc9c",
-               edgecolor="black", zorder=6, label=f"seaport ({len(ports)})")
+    ax.scatter(
+        ports.geometry.x,
+        ports.geometry.y,
+        s=40,
+        marker="^",
+        color="#1abc9c",
+        edgecolor="black",
+        zorder=6,
+        label=f"seaport ({len(ports)})",
+    )
     for node in nodes[nodes["kind"].isin(label_kinds)].itertuples():
-        ax.annotate(node.name, (node.geometry.x, node.geometry.y), fontsize=6,
-                    xytext=(3, 3), textcoords="offset points")
+        ax.annotate(
+            node.name,
+            (node.geometry.x, node.geometry.y),
+            fontsize=6,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
     ax.set_title(title)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")

@@ -24,18 +24,55 @@ DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "mexico"
 
 _NODE_FIELDS = ["node_id", "kind", "name", "state", "lon", "lat", "source"]
 _LINK_FIELDS = [
-    "link_id", "u", "v", "ref", "name", "road_class", "toll", "lanes", "speed_kph",
-    "bridge", "length_km", "length_method", "waypoints", "source",
+    "link_id",
+    "u",
+    "v",
+    "ref",
+    "name",
+    "road_class",
+    "toll",
+    "lanes",
+    "speed_kph",
+    "bridge",
+    "length_km",
+    "length_method",
+    "waypoints",
+    "source",
+    "note",
 ]
 _CROSSING_FIELDS = [
-    "crossing_id", "name", "u", "v", "bts_port_code", "year", "trucks_day",
-    "capacity_trucks_day", "capacity_method", "lanes", "speed_kph", "length_km",
-    "length_method", "waypoints", "source",
+    "crossing_id",
+    "name",
+    "u",
+    "v",
+    "bts_port_code",
+    "year",
+    "trucks_day",
+    "capacity_trucks_day",
+    "capacity_method",
+    "lanes",
+    "speed_kph",
+    "length_km",
+    "length_method",
+    "waypoints",
+    "source",
 ]
 _PORT_FIELDS = [
-    "node_id", "name", "locode", "state", "lon", "lat", "access_node", "access_km",
-    "teu", "tonnes", "throughput_year", "throughput_source", "capacity_trucks_day",
-    "capacity_method", "source",
+    "node_id",
+    "name",
+    "locode",
+    "state",
+    "lon",
+    "lat",
+    "access_node",
+    "access_km",
+    "teu",
+    "tonnes",
+    "throughput_year",
+    "throughput_source",
+    "capacity_trucks_day",
+    "capacity_method",
+    "source",
 ]
 _FOREIGN_NODE_FIELDS = ["node_id", "kind", "name", "country", "lon", "lat", "source"]
 
@@ -91,7 +128,11 @@ def _nodes_frame(
     keep = ["node_id", "kind", "name", "state", "country", "capacity_trucks_day", "lon", "lat"]
     port_extra = ["locode", "teu", "tonnes", "throughput_year", "throughput_source"]
     frame = pd.concat(
-        [mexico[[*keep, "source"]], abroad[[*keep, "source"]], port_nodes[keep + port_extra + ["source"]]],
+        [
+            mexico[[*keep, "source"]],
+            abroad[[*keep, "source"]],
+            port_nodes[keep + port_extra + ["source"]],
+        ],
         ignore_index=True,
     ).fillna("")
     for column in ("teu", "tonnes", "capacity_trucks_day"):
@@ -103,11 +144,22 @@ def _nodes_frame(
 def _road_records(links: pd.DataFrame) -> list[dict]:
     return [
         {
-            "link_id": row.link_id, "u": row.u, "v": row.v, "ref": row.ref, "name": row.name,
-            "road_class": row.road_class, "toll": row.toll, "lanes": row.lanes,
-            "speed_kph": row.speed_kph, "bridge": row.bridge, "length_km": row.length_km,
-            "length_method": row.length_method, "capacity_trucks_day": "",
-            "waypoints": row.waypoints, "source": row.source,
+            "link_id": row.link_id,
+            "u": row.u,
+            "v": row.v,
+            "ref": row.ref,
+            "name": row.name,
+            "road_class": row.road_class,
+            "toll": row.toll,
+            "lanes": row.lanes,
+            "speed_kph": row.speed_kph,
+            "bridge": row.bridge,
+            "length_km": row.length_km,
+            "length_method": row.length_method,
+            "capacity_trucks_day": "",
+            "waypoints": row.waypoints,
+            "source": row.source,
+            "note": row.note,
         }
         for row in links.itertuples(index=False)
     ]
@@ -116,14 +168,25 @@ def _road_records(links: pd.DataFrame) -> list[dict]:
 def _crossing_records(crossings: pd.DataFrame) -> list[dict]:
     return [
         {
-            "link_id": row.crossing_id, "u": row.u, "v": row.v, "ref": "", "name": row.name,
-            "road_class": "border", "toll": "false", "lanes": row.lanes,
-            "speed_kph": row.speed_kph, "bridge": "false", "length_km": row.length_km,
+            "link_id": row.crossing_id,
+            "u": row.u,
+            "v": row.v,
+            "ref": "",
+            "name": row.name,
+            "road_class": "border",
+            "toll": "false",
+            "lanes": row.lanes,
+            "speed_kph": row.speed_kph,
+            "bridge": "false",
+            "length_km": row.length_km,
             "length_method": row.length_method,
             "capacity_trucks_day": row.capacity_trucks_day,
-            "capacity_method": row.capacity_method, "bts_port_code": row.bts_port_code,
-            "observed_year": row.year, "observed_trucks_day": row.trucks_day,
-            "waypoints": row.waypoints, "source": row.source,
+            "capacity_method": row.capacity_method,
+            "bts_port_code": row.bts_port_code,
+            "observed_year": row.year,
+            "observed_trucks_day": row.trucks_day,
+            "waypoints": row.waypoints,
+            "source": row.source,
         }
         for row in crossings.itertuples(index=False)
     ]
@@ -133,12 +196,20 @@ def _port_records(ports: pd.DataFrame) -> list[dict]:
     return [
         {
             "link_id": f"port-access:{row.node_id.split(':', 1)[1]}",
-            "u": row.node_id, "v": row.access_node, "ref": "",
-            "name": f"{row.name} port access", "road_class": "port_access", "toll": "false",
-            "lanes": "2", "speed_kph": str(PORT_ACCESS_SPEED_KPH), "bridge": "false",
-            "length_km": row.access_km, "length_method": "geodesic port to access node",
+            "u": row.node_id,
+            "v": row.access_node,
+            "ref": "",
+            "name": f"{row.name} port access",
+            "road_class": "port_access",
+            "toll": "false",
+            "lanes": "2",
+            "speed_kph": str(PORT_ACCESS_SPEED_KPH),
+            "bridge": "false",
+            "length_km": row.access_km,
+            "length_method": "geodesic port to access node",
             "capacity_trucks_day": row.capacity_trucks_day,
-            "capacity_method": row.capacity_method, "waypoints": "",
+            "capacity_method": row.capacity_method,
+            "waypoints": "",
             "source": (
                 f"{row.source}; lanes 2 and speed {PORT_ACCESS_SPEED_KPH:g} kph: "
                 "assumption: urban port approach"
@@ -164,7 +235,10 @@ def _two_way_edges(
         state = _edge_state(states[record["u"]], states[record["v"]])
         forward = {**record, "edge_id": f"{record['link_id']}:fwd", "state": state}
         backward = {
-            **record, "edge_id": f"{record['link_id']}:rev", "u": record["v"], "v": record["u"],
+            **record,
+            "edge_id": f"{record['link_id']}:rev",
+            "u": record["v"],
+            "v": record["u"],
             "state": state,
         }
         if "observed_trucks_day" in record:
@@ -172,8 +246,7 @@ def _two_way_edges(
         rows.append({**forward, "geometry": line})
         rows.append({**backward, "geometry": line.reverse()})
     frame = pd.DataFrame(rows).fillna("")
-    for column in ("lanes", "speed_kph", "length_km", "capacity_trucks_day",
-                   "observed_trucks_day"):
+    for column in ("lanes", "speed_kph", "length_km", "capacity_trucks_day", "observed_trucks_day"):
         frame[column] = pd.to_numeric(frame[column].replace("", np.nan))
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS)
 

@@ -1,0 +1,64 @@
+"""The `corredor` command through click's test runner."""
+
+from __future__ import annotations
+
+import json
+
+import pyogrio
+from click.testing import CliRunner
+
+from corredor.cli import cli
+from corredor.network import Network
+
+
+def test_info_prints_the_summary_of_the_bundled_model(national):
+    result = CliRunner().invoke(cli, ["info"])
+    assert result.exit_code == 0, result.output
+    assert "Nodes by kind" in result.output and "Border crossings" in result.output
+    assert f"{len(national.nodes):,}" in result.output
+    assert "World Trade Bridge" in result.output
+
+
+def test_export_network_gpkg_round_trips_and_geojson_is_rfc7946(tmp_path, national):
+    gpkg, geojson, png = tmp_path / "n.gpkg", tmp_path / "n.geojson", tmp_path / "n.png"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["export", "network", "-o", str(gpkg), "--map", str(png)])
+    assert result.exit_code == 0, result.output
+    assert {name for name, _ in pyogrio.list_layers(gpkg)} == {"nodes", "edges"}
+    back = Network.from_gpkg(gpkg)
+    assert list(back.edges["edge_id"]) == list(national.edges["edge_id"])
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    result = runner.invoke(cli, ["export", "network", "--network", str(gpkg), "-o", str(geojson)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(geojson.read_text())
+    assert "crs" not in document
+    assert len(document["features"]) == len(national.nodes) + len(national.edges)
+    for feature in document["features"]:
+        coords = feature["geometry"]["coordinates"]
+        points = [coords] if feature["geometry"]["type"] == "Point" else coords
+        for lon, lat in points:
+            assert -180 <= lon <= 180 and -90 <= lat <= 90
+            assert round(lon, 6) == lon and round(lat, 6) == lat
+
+
+def test_missing_network_file_is_a_one_line_error_with_exit_code_2(tmp_path):
+    result = CliRunner().invoke(cli, ["info", "--network", str(tmp_path / "nope.gpkg")])
+    assert result.exit_code == 2
+    assert "nope.gpkg: no such file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_invalid_network_file_is_an_error_with_exit_code_2(tmp_path):
+    bogus = tmp_path / "bogus.gpkg"
+    bogus.write_text("not a geopackage")
+    result = CliRunner().invoke(cli, ["info", "--network", str(bogus)])
+    assert result.exit_code == 2
+    assert "bogus.gpkg" in result.output
+
+
+def test_unknown_export_format_is_refused_and_nothing_written(tmp_path):
+    result = CliRunner().invoke(cli, ["export", "network", "-o", str(tmp_path / "n.kml")])
+    assert result.exit_code == 2
+    assert "use a .gpkg or .geojson file name" in result.output
+    assert list(tmp_path.iterdir()) == []
