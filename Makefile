@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/corredor info --network bundled
+	$(BIN)/corredor info --network bundled --demand bundled
 	$(BIN)/corredor export network --network bundled -o out/demo/network.gpkg --map out/demo/network.png
 	$(BIN)/corredor export network --network bundled -o out/demo/network.geojson
 

@@ -19,6 +19,21 @@ def test_info_prints_the_summary_of_the_bundled_model(national):
     assert "World Trade Bridge" in result.output
 
 
+def test_info_with_demand_prints_segments_and_rejects_unknown_nodes(tmp_path, national_demand):
+    result = CliRunner().invoke(cli, ["info", "--demand", "bundled"])
+    assert result.exit_code == 0, result.output
+    assert "us_export" in result.output and "port_hinterland" in result.output
+    assert f"{len(national_demand):,}" in result.output
+    bad = tmp_path / "demand.csv"
+    bad.write_text(
+        "origin,destination,segment,trucks_day,value_usd_per_truck\n"
+        "mx:leon,us:atlantis,us_export,-3,50000\n"
+    )
+    result = CliRunner().invoke(cli, ["info", "--demand", str(bad)])
+    assert result.exit_code == 2
+    assert "us:atlantis" in result.output and "'trucks_day' must be a number >= 0" in result.output
+
+
 def test_export_network_gpkg_round_trips_and_geojson_is_rfc7946(tmp_path, national):
     gpkg, geojson, png = tmp_path / "n.gpkg", tmp_path / "n.geojson", tmp_path / "n.png"
     runner = CliRunner()

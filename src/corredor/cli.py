@@ -15,10 +15,11 @@ from rich.console import Console
 from rich.table import Table
 
 from corredor.build.national import load_national
+from corredor.demand import bundled_demand, read_demand
 from corredor.errors import CorredorError
 from corredor.export import NETWORK_FORMATS, write_network
 from corredor.network import Network
-from corredor.report import network_summary, plot_network
+from corredor.report import demand_summary, network_summary, plot_network
 
 #: Wide enough for the tables when output goes to a file or pipe (rich assumes 80 there).
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -76,8 +77,21 @@ def cli() -> None:
 
 @cli.command()
 @network_option
-def info(network: Network) -> None:
+@click.option(
+    "--demand",
+    "demand_path",
+    metavar="bundled|FILE.csv",
+    help="Also summarise an OD demand table (checked against the network).",
+)
+def info(network: Network, demand_path: str | None) -> None:
     """Summarise a network: nodes and links by kind and class, km by state, crossings."""
+    demand = None
+    if demand_path is not None:
+        demand = (
+            bundled_demand(network)
+            if demand_path == "bundled"
+            else read_demand(demand_path, network)
+        )
     summary = network_summary(network)
     console.print(_table(summary.totals, "Network"))
     console.print(_table(summary.nodes_by_kind, "Nodes by kind"))
@@ -89,6 +103,8 @@ def info(network: Network) -> None:
         console.print(
             _table(summary.crossings, "Border crossings (observed trucks/day northbound)")
         )
+    if demand is not None:
+        console.print(_table(demand_summary(demand), "Demand by segment (trucks/day, USD M/day)"))
 
 
 @cli.group()
@@ -126,14 +142,19 @@ def export_network(network: Network, output: Path, map_path: Path | None) -> Non
 def _table(frame: pd.DataFrame, title: str) -> Table:
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
-        table.add_column(
-            str(column), justify="right" if frame[column].dtype.kind in "if" else "left"
-        )
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        table.add_column(str(column), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(
-            *(
-                "" if pd.isna(value) else f"{value:,}" if isinstance(value, int) else str(value)
-                for value in row
-            )
-        )
+        table.add_row(*(_cell(value) for value in row))
     return table
+
+
+def _cell(value: object) -> str:
+    """Integers with thousands separators, other numbers to one decimal, blanks for NaN."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, (bool, str)):
+        return str(value)
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{float(value):,.1f}"

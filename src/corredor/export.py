@@ -77,6 +77,7 @@ def _atomic_write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp_name, 0o644)  # mkstemp creates 0600; outputs are meant to be shared
         os.replace(tmp_name, path)
     finally:
         if os.path.exists(tmp_name):

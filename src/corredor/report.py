@@ -84,7 +84,8 @@ def network_summary(network: Network) -> NetworkSummary:
         ascending=False,
     )
     totals = pd.DataFrame(
-        {
+        dtype=object,
+        data={
             "quantity": [
                 "nodes",
                 "directed edges",
@@ -99,15 +100,35 @@ def network_summary(network: Network) -> NetworkSummary:
                 len(nodes),
                 len(network.edges),
                 len(links),
-                round(mexican["length_km"].sum(), 1),
-                round(roads.loc[roads["state"] == "", "length_km"].sum(), 1),
+                float(mexican["length_km"].sum()),
+                float(roads.loc[roads["state"] == "", "length_km"].sum()),
                 int(links["bridge"].sum()),
                 int((nodes["kind"] == "port").sum()),
                 len(crossings),
             ],
-        }
+        },
     )
     return NetworkSummary(totals, nodes_by_kind, links_by_class, km_by_state, crossings)
+
+
+def demand_summary(demand: pd.DataFrame) -> pd.DataFrame:
+    """OD pairs, trucks/day and cargo value per day by segment, with a total row."""
+    table = (
+        demand.assign(value_musd_day=demand["trucks_day"] * demand["value_usd_per_truck"] / 1e6)
+        .groupby("segment")
+        .agg(
+            od_pairs=("trucks_day", "size"),
+            trucks_day=("trucks_day", "sum"),
+            value_musd_day=("value_musd_day", "sum"),
+        )
+        .reset_index()
+    )
+    total = pd.DataFrame(
+        [["total", *table[["od_pairs", "trucks_day", "value_musd_day"]].sum()]],
+        columns=table.columns,
+    )
+    summary = pd.concat([table, total], ignore_index=True).round(1)
+    return summary.astype({"od_pairs": int})
 
 
 def plot_network(
