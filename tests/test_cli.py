@@ -77,3 +77,27 @@ def test_unknown_export_format_is_refused_and_nothing_written(tmp_path):
     assert result.exit_code == 2
     assert "use a .gpkg or .geojson file name" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_layers_weights_every_edge_with_the_screening_flood_layer(tmp_path, monkeypatch):
+    monkeypatch.setenv("CORREDOR_CACHE", str(tmp_path / "cache"))
+    output = tmp_path / "weighted.gpkg"
+    result = CliRunner().invoke(cli, ["layers", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "flood layer: screening" in result.output
+    edges = Network.from_gpkg(output).edges
+    for column in ("capacity_trucks_day", "theft_loss_usd", "flood_closure_days_year",
+                   "cost_usd", "cost_time_usd", "cost_theft_usd", "cost_flood_usd"):
+        assert column in edges.columns
+    assert (edges["cost_usd"] > 0).all()
+    assert set(edges["flood_grade"].dropna()) == {"screening"}
+    assert list((tmp_path / "cache" / "flood").glob("*.tif")), "screening rasters in the cache"
+
+
+def test_layers_rejects_a_malformed_flood_option(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["layers", "--flood", "often=x.tif", "-o", str(tmp_path / "w.gpkg")]
+    )
+    assert result.exit_code == 2
+    assert "expected RP=path.tif" in result.output
+    assert not (tmp_path / "w.gpkg").exists()

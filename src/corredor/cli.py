@@ -14,10 +14,16 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from pydantic import ValidationError
+
 from corredor.build.national import load_national
+from corredor.cache import user_cache_dir
 from corredor.demand import bundled_demand, read_demand
 from corredor.errors import CorredorError
 from corredor.export import NETWORK_FORMATS, write_network
+from corredor.layers import apply_layers
+from corredor.layers.crime import CrimeParams
+from corredor.layers.flood import screening_rasters
 from corredor.network import Network
 from corredor.report import demand_summary, network_summary, plot_network
 
@@ -105,6 +111,118 @@ def info(network: Network, demand_path: str | None) -> None:
         )
     if demand is not None:
         console.print(_table(demand_summary(demand), "Demand by segment (trucks/day, USD M/day)"))
+
+
+class FloodRasterParam(click.ParamType):
+    """``RP=path.tif``: a flood-depth GeoTIFF (metres) for a return period in years."""
+
+    name = "RP=FILE"
+
+    def convert(self, value, param, ctx):  # noqa: D102 (click's signature)
+        if isinstance(value, tuple):
+            return value
+        rp, sep, path = value.partition("=")
+        if not sep or not rp.strip().isdigit() or int(rp) <= 1:
+            self.fail(
+                f"{value!r}: expected RP=path.tif with RP a whole number of years > 1 "
+                "(e.g. --flood 100=jrc_rp100.tif)",
+                param,
+                ctx,
+            )
+        if not Path(path).is_file():
+            self.fail(f"{path}: no such raster file", param, ctx)
+        return int(rp), Path(path)
+
+
+@cli.command()
+@network_option
+@click.option(
+    "--crime",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="SESNSP incidence CSV, state (IDEFC_NM_*) or municipal (IDM_NM_*) level "
+    "[default: the bundled state table].",
+)
+@click.option(
+    "--crime-years",
+    nargs=2,
+    type=int,
+    metavar="FIRST LAST",
+    help="Year window for theft counts [default: last 3 complete years].",
+)
+@click.option(
+    "--boundaries",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="State or municipal polygons (INEGI code in CVEGEO or id): theft is assigned by "
+    "the length of each edge inside each polygon.",
+)
+@click.option(
+    "--flood",
+    "flood_rasters",
+    type=FloodRasterParam(),
+    multiple=True,
+    help="Flood-depth GeoTIFF per return period, repeatable (--flood 10=rp10.tif "
+    "--flood 100=rp100.tif) [default: the bundled screening layer].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help=f"Weighted network ({' or '.join(NETWORK_FORMATS)}).",
+)
+@click.option("--top", default=10, show_default=True, help="How many edges to list.")
+def layers(
+    network: Network,
+    crime: Path | None,
+    crime_years: tuple[int, int] | None,
+    boundaries: Path | None,
+    flood_rasters: tuple[tuple[int, Path], ...],
+    output: Path,
+    top: int,
+) -> None:
+    """Weight every edge: capacity, cargo theft, flood closure and generalised cost."""
+    if output.suffix.lower() not in NETWORK_FORMATS:
+        raise click.BadParameter(
+            f"{output}: use a {' or '.join(NETWORK_FORMATS)} file name", param_hint="--output"
+        )
+    periods = [rp for rp, _ in flood_rasters]
+    if len(set(periods)) != len(periods):
+        raise click.BadParameter("give each return period once", param_hint="--flood")
+    try:
+        crime_params = CrimeParams(years=crime_years) if crime_years else None
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--crime-years") from None
+    if flood_rasters:
+        rasters, grade = dict(flood_rasters), "user raster"
+    else:
+        rasters, grade = screening_rasters(user_cache_dir("flood")), "screening"
+    weighted = apply_layers(
+        network,
+        crime=crime,
+        boundaries=boundaries,
+        flood=rasters,
+        flood_grade=grade,
+        crime_params=crime_params,
+    )
+    edges = weighted.edges
+    columns = ["edge_id", "ref", "cost_usd", "cost_theft_usd", "flood_closure_days_year"]
+    console.print(
+        _table(
+            edges.nlargest(top, "cost_theft_usd")[columns].round(2),
+            "Highest expected theft loss per truck trip (USD)",
+        )
+    )
+    console.print(
+        _table(
+            edges.nlargest(top, "flood_closure_days_year")[columns].round(3),
+            f"Most flood closure days per year ({grade} flood layer)",
+        )
+    )
+    console.print(
+        f"expected cargo thefts on the network: {edges['theft_incidents_year'].sum():,.0f} "
+        f"per year; flood layer: {grade}"
+    )
+    console.print(f"wrote {write_network(weighted, output)} ({len(edges)} edges weighted)")
 
 
 @cli.group()

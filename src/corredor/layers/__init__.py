@@ -1,0 +1,73 @@
+"""What weights an edge: capacity, cargo theft, flood exposure and the generalised cost.
+
+Each layer is a function ``Network -> Network`` that adds edge columns;
+``apply_layers`` runs them in the order the cost needs (capacity, crime,
+flood, then cost, which reads the theft and flood columns).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from corredor.layers.capacity import CapacityParams, apply_capacity
+from corredor.layers.cost import CostParams, apply_cost
+from corredor.layers.crime import (
+    CARGO_THEFT,
+    CrimeParams,
+    apply_crime,
+    cargo_theft_counts,
+    read_sesnsp,
+    scale_theft,
+)
+from corredor.layers.flood import FragilityCurve, apply_flood
+from corredor.network import Network
+
+__all__ = [
+    "CapacityParams",
+    "CostParams",
+    "CrimeParams",
+    "FragilityCurve",
+    "apply_capacity",
+    "apply_cost",
+    "apply_crime",
+    "apply_flood",
+    "apply_layers",
+    "scale_theft",
+]
+
+
+def apply_layers(
+    network: Network,
+    *,
+    crime: str | os.PathLike[str] | pd.DataFrame | None = None,
+    boundaries: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+    flood: dict[int, str | os.PathLike[str]] | None = None,
+    capacity_params: CapacityParams | None = None,
+    crime_params: CrimeParams | None = None,
+    flood_curve: FragilityCurve | None = None,
+    flood_grade: str = "user raster",
+    cost_params: CostParams | None = None,
+) -> Network:
+    """Capacity, crime, flood (when rasters are given) and cost columns on every edge.
+
+    ``crime`` is a SESNSP file (state or municipal) or a ``cargo_theft_counts``
+    table; by default the bundled state table. ``boundaries`` (state or
+    municipal polygons) switches theft assignment from the edges' ``state``
+    column to length inside each polygon. ``flood`` maps return periods to
+    depth rasters (``corredor.layers.flood.apply_flood``, with ``flood_curve``
+    a ``FragilityCurve`` and ``flood_grade`` either "user raster" or
+    "screening"); without it the cost counts flood delay as 0 and says so in
+    ``cost_note``.
+    """
+    network = apply_capacity(network, params=capacity_params)
+    counts = crime
+    if crime is not None and not isinstance(crime, pd.DataFrame):
+        counts = cargo_theft_counts(read_sesnsp(Path(crime), subtypes=[CARGO_THEFT]))
+    network = apply_crime(network, counts, boundaries=boundaries, params=crime_params)
+    if flood:
+        network = apply_flood(network, flood, curve=flood_curve, grade=flood_grade)
+    return apply_cost(network, params=cost_params)
