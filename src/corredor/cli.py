@@ -6,26 +6,58 @@ traceback and exit with code 2, like click's own usage errors.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 import pandas as pd
+from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pydantic import ValidationError
-
+from corredor.build.facilities import (
+    FacilityParams,
+    attach_bundled,
+    attach_facilities,
+    read_facilities,
+)
 from corredor.build.national import load_national
+from corredor.build.osm import (
+    OPTIONAL_CLASSES,
+    OsmParams,
+    OverpassOptions,
+    default_cache_dir,
+    freight_classes,
+    network_from_overpass,
+    network_from_xml,
+    read_polygon,
+    read_states,
+)
+from corredor.build.pbf import network_from_pbf
 from corredor.cache import user_cache_dir
 from corredor.demand import bundled_demand, read_demand
 from corredor.errors import CorredorError
-from corredor.export import NETWORK_FORMATS, write_network
+from corredor.export import NETWORK_FORMATS, output_folder, write_edge_results, write_network
 from corredor.layers import apply_layers
 from corredor.layers.crime import CrimeParams
 from corredor.layers.flood import screening_rasters
+from corredor.montecarlo import run_monte_carlo
 from corredor.network import Network
-from corredor.report import demand_summary, network_summary, plot_network
+from corredor.pipeline import prepare
+from corredor.pipeline import run as pipeline_run
+from corredor.report import (
+    demand_summary,
+    monte_carlo_summary,
+    network_summary,
+    plot_exceedance,
+    plot_flow_change,
+    plot_network,
+    run_summary,
+    summary_markdown,
+)
+from corredor.simulate import edge_table
 
 #: Wide enough for the tables when output goes to a file or pipe (rich assumes 80 there).
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -118,7 +150,7 @@ class FloodRasterParam(click.ParamType):
 
     name = "RP=FILE"
 
-    def convert(self, value, param, ctx):  # noqa: D102 (click's signature)
+    def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
         rp, sep, path = value.partition("=")
@@ -223,6 +255,276 @@ def layers(
         f"per year; flood layer: {grade}"
     )
     console.print(f"wrote {write_network(weighted, output)} ({len(edges)} edges weighted)")
+
+
+scenario_argument = click.argument(
+    "scenario_path", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False, path_type=Path)
+)
+
+
+@cli.command()
+@scenario_argument
+def validate(scenario_path: Path) -> None:
+    """Check a scenario file, its inputs and its selectors; list every problem."""
+    prepared = prepare(str(scenario_path))
+    console.print(f"[green]ok[/green] {scenario_path}: {prepared.scenario_file.scenario.name}")
+    for item in prepared.active:
+        console.print(f"  {item.name}: {int(item.mask.sum())} edges")
+
+
+@cli.command()
+@scenario_argument
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Output folder (replaced when the run succeeds).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes for the Monte Carlo runs (results do not depend on it).",
+)
+def run(scenario_path: Path, output: Path, jobs: int) -> None:
+    """Run a scenario: reroute freight day by day and write the results folder."""
+    prepared = prepare(str(scenario_path))
+    scenario = prepared.scenario_file.scenario
+    with _progress() as progress:
+        task = progress.add_task(f"simulating {scenario.name}", total=scenario.horizon_days)
+        result = pipeline_run(
+            prepared, progress=lambda done, total: progress.update(task, completed=done)
+        )
+    summary = run_summary(
+        prepared.network, prepared.demand, scenario, result, flood_grade=prepared.flood_grade
+    )
+    monte_carlo = None
+    if scenario.monte_carlo is not None:
+        with _progress() as progress:
+            task = progress.add_task("Monte Carlo years", total=scenario.monte_carlo.runs)
+            monte_carlo = run_monte_carlo(
+                prepared.network,
+                prepared.demand,
+                scenario.monte_carlo,
+                cost_params=scenario.layers.cost,
+                reroute_params=scenario.reroute,
+                jobs=jobs,
+                progress=lambda done, total: progress.update(task, completed=done),
+            )
+        summary["monte_carlo"] = monte_carlo_summary(monte_carlo, scenario.monte_carlo)
+    table = edge_table(prepared.network, result)
+    with output_folder(output) as folder:
+        write_edge_results(prepared.network, table, folder)
+        (folder / "summary.json").write_text(
+            json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        (folder / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
+        result.timeline.round(4).to_csv(folder / "timeline.csv", index=False)
+        result.facility_flows.round(4).to_csv(folder / "facility_flows.csv", index=False)
+        plot_flow_change(prepared.network, table, folder / "flow_change.png", title=scenario.name)
+        if monte_carlo is not None:
+            monte_carlo.runs.round(4).to_csv(folder / "monte_carlo_runs.csv", index=False)
+            monte_carlo.exceedance.round(4).to_csv(
+                folder / "monte_carlo_exceedance.csv", index=False
+            )
+            plot_exceedance(monte_carlo, folder / "exceedance.png", title=scenario.name)
+    _print_headline(summary)
+    if monte_carlo is not None:
+        console.print(_table(monte_carlo.percentiles, "Monte Carlo: per-year KPIs"))
+    console.print(
+        f"wrote {output}/ (summary.md, summary.json, edges.gpkg, edges.geojson, "
+        "timeline.csv, facility_flows.csv, flow_change.png)"
+    )
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _print_headline(summary: dict) -> None:
+    totals = summary["totals"]
+    rows = pd.DataFrame(
+        {
+            "KPI": [
+                "extra cost over the horizon (USD)",
+                "extra cost per disrupted day (USD)",
+                "extra truck-hours",
+                "extra truck-km",
+                "unmet truck-days",
+                "cargo value delayed (USD)",
+                "most edges over 90 % capacity on a day",
+            ],
+            "value": [
+                totals["extra_cost_usd"],
+                totals["extra_cost_usd_per_disrupted_day"],
+                totals["extra_truck_hours"],
+                totals["extra_truck_km"],
+                totals["unmet_truck_days"],
+                totals["cargo_value_delayed_usd"],
+                totals["max_edges_over_90pct"],
+            ],
+        }
+    )
+    console.print(_table(rows, f"{summary['scenario']}: headline"))
+    if summary["bottlenecks"]:
+        frame = pd.DataFrame(summary["bottlenecks"])[
+            [
+                "edge_id",
+                "ref",
+                "disrupted_flow_trucks_day",
+                "disrupted_utilisation",
+                "bottleneck_price_usd",
+            ]
+        ]
+        console.print(_table(frame, "Bottlenecks on the worst day"))
+
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@cli.group()
+def build() -> None:
+    """Build a network from a source."""
+
+
+@build.command("osm")
+@click.option("--place", help='A place Nominatim knows, e.g. "Guanajuato, Mexico" (downloads).')
+@click.option(
+    "--bbox",
+    nargs=4,
+    type=float,
+    metavar="W S E N",
+    help="A box in degrees: west south east north (downloads).",
+)
+@click.option(
+    "--polygon", type=_FILE, help="An area file: GeoJSON, GeoPackage, shapefile (downloads)."
+)
+@click.option("--osm", "osm_file", type=_FILE, help="An OSM XML file (.osm, .osm.bz2).")
+@click.option("--pbf", "pbf_file", type=_FILE, help="An .osm.pbf extract, e.g. Geofabrik's Mexico.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The network GeoPackage to write (.gpkg).",
+)
+@click.option(
+    "--classes",
+    default="",
+    metavar="CLASS[,CLASS]",
+    help=f"Road classes to add to motorway, trunk, primary: {', '.join(OPTIONAL_CLASSES)}.",
+)
+@click.option(
+    "--states",
+    type=_FILE,
+    help="State polygons (e.g. INEGI estatal.shp) to fill 'state' by point in polygon.",
+)
+@click.option(
+    "--state-field",
+    default=None,
+    help="Column of --states with the INEGI code (default: CVE_ENT, CVEGEO or state).",
+)
+@click.option(
+    "--facilities",
+    default="bundled",
+    show_default=True,
+    help="'bundled' (ports, plants, cities, border crossings and the US network of the "
+    "bundled model), 'none', or a CSV with name, kind, lon, lat[, capacity].",
+)
+@click.option(
+    "--max-connector-km",
+    type=float,
+    default=FacilityParams.max_km,
+    show_default=True,
+    help="Farthest a facility may be from its road node.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where osmnx caches downloads [default: the user cache folder].",
+)
+@click.option("--overpass-url", default=OverpassOptions.overpass_url, show_default=True)
+def build_osm(
+    place,
+    bbox,
+    polygon,
+    osm_file,
+    pbf_file,
+    output,
+    classes,
+    states,
+    state_field,
+    facilities,
+    max_connector_km,
+    cache_dir,
+    overpass_url,
+) -> None:
+    """Build the freight network of a region or the whole country from OpenStreetMap."""
+    given = [
+        name
+        for name, value in (
+            ("--place", place),
+            ("--bbox", bbox),
+            ("--polygon", polygon),
+            ("--osm", osm_file),
+            ("--pbf", pbf_file),
+        )
+        if value
+    ]
+    if len(given) != 1:
+        raise click.UsageError(
+            "give exactly one of --place, --bbox, --polygon, --osm, --pbf "
+            f"(got {', '.join(given) or 'none'})"
+        )
+    if output.suffix.lower() != ".gpkg":
+        raise click.BadParameter(f"{output}: use a .gpkg file name", param_hint="--output")
+    if facilities not in ("bundled", "none") and not Path(facilities).is_file():
+        raise click.BadParameter(
+            f"{facilities}: no such file (use 'bundled', 'none' or a CSV)",
+            param_hint="--facilities",
+        )
+    extra = [name.strip() for name in classes.split(",") if name.strip()]
+    params = OsmParams(classes=freight_classes(extra))
+    boundaries = read_states(states, field=state_field) if states else None
+
+    def report(line: str) -> None:
+        console.print(line, style="dim", markup=False, highlight=False)
+
+    options = {"params": params, "states": boundaries, "progress": report}
+    if osm_file:
+        network = network_from_xml(osm_file, **options)
+    elif pbf_file:
+        network = network_from_pbf(pbf_file, **options)
+    else:
+        overpass = OverpassOptions(
+            overpass_url=overpass_url, cache_dir=cache_dir or default_cache_dir()
+        )
+        network = network_from_overpass(
+            place=place,
+            bbox=tuple(bbox) if bbox else None,
+            polygon=read_polygon(polygon) if polygon else None,
+            options=overpass,
+            **options,
+        )
+    attach = FacilityParams(max_km=max_connector_km)
+    if facilities == "bundled":
+        network = attach_bundled(network, load_national(), params=attach, progress=report)
+    elif facilities != "none":
+        network = attach_facilities(
+            network, read_facilities(facilities), params=attach, progress=report
+        )
+    written = network.to_gpkg(output)
+    console.print(f"wrote {written} ({len(network.nodes):,} nodes, {len(network.edges):,} edges)")
 
 
 @cli.group()

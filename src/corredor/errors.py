@@ -27,3 +27,7 @@ class DataFileError(CorredorError):
 
 class NoPathError(CorredorError):
     """No route exists between an origin and a destination."""
+
+
+class SolverError(CorredorError):
+    """The LP solver did not reach a proven optimum (status, limit or non-convergence)."""

@@ -9,11 +9,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import pyogrio
 import shapely
 from shapely.geometry import mapping
 
@@ -82,3 +87,62 @@ def _atomic_write_text(path: Path, text: str) -> None:
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
+
+
+@contextmanager
+def output_folder(folder: str | Path) -> Iterator[Path]:
+    """Write a run's files into a temporary sibling folder, then swap it into place.
+
+    A run that fails half-way leaves the previous results (or nothing) behind,
+    never a mixture.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{folder.name}-", dir=folder.parent))
+    try:
+        yield staging
+        staging.chmod(0o755)
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def write_edge_results(
+    network: Network, table: pd.DataFrame, folder: Path, *, name: str = "edges"
+) -> list[Path]:
+    """Edges with their run results as ``<name>.gpkg`` and ``<name>.geojson`` (flat columns)."""
+    keep = [
+        c
+        for c in (
+            "edge_id",
+            "link_id",
+            "u",
+            "v",
+            "ref",
+            "name",
+            "road_class",
+            "toll",
+            "bridge",
+            "lanes",
+            "length_km",
+            "capacity_trucks_day",
+            "cost_usd",
+            "theft_loss_usd",
+            "flood_closure_days_year",
+            "state",
+        )
+        if c in network.edges.columns
+    ]
+    frame = gpd.GeoDataFrame(
+        pd.concat(
+            [network.edges[keep].reset_index(drop=True), table.drop(columns="edge_id")], axis=1
+        ),
+        geometry=network.edges.geometry.reset_index(drop=True),
+        crs=CRS,
+    )
+    gpkg = folder / f"{name}.gpkg"
+    pyogrio.write_dataframe(frame, gpkg, layer=name, driver="GPKG")
+    return [gpkg, write_geojson([frame], folder / f"{name}.geojson")]

@@ -14,7 +14,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from corredor.montecarlo import MonteCarloResult
 from corredor.network import Network
+from corredor.scenario import MonteCarlo, Scenario
+from corredor.simulate import SimulationResult, edge_table
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -91,7 +94,7 @@ def network_summary(network: Network) -> NetworkSummary:
                 "directed edges",
                 "physical links",
                 "road km (Mexico)",
-                "road km (abroad)",
+                "road km (no state: abroad or unknown)",
                 "bridges",
                 "seaports",
                 "border crossings",
@@ -188,9 +191,282 @@ def plot_network(
     ax.set_aspect(1.0 / np.cos(np.radians(nodes.geometry.y.mean())))
     ax.legend(loc="lower left", fontsize=7, frameon=True)
     fig.tight_layout()
+    return _save(fig, path)
+
+
+def run_summary(
+    network: Network,
+    demand: pd.DataFrame,
+    scenario: Scenario,
+    result: SimulationResult,
+    *,
+    flood_grade: str,
+    top: int = 10,
+) -> dict:
+    """Headline KPIs, bottlenecks, affected OD pairs and facility flows of one run.
+
+    Plain, rounded JSON-ready values, so the same inputs give byte-identical output.
+    """
+    table = edge_table(network, result)
+    edges = network.edges.reset_index(drop=True)
+    worst_day = result.worst_day
+    _, worst = result.worst_state
+    table = table.assign(
+        bottleneck_price_change_usd=worst.edge_dual_usd - result.baseline.edge_dual_usd
+    )
+    bottlenecks = (
+        pd.concat(
+            [edges[["edge_id", "ref", "name", "road_class"]], table.drop(columns="edge_id")], axis=1
+        )
+        .query("(bottleneck_price_usd > 1e-6 or over_90pct) and flow_change_trucks_day > 0.5")
+        .sort_values(["bottleneck_price_change_usd", "flow_change_trucks_day"], ascending=False)
+        .head(top)
+    )
+    od = demand[["origin", "destination", "segment", "trucks_day"]].assign(
+        baseline_cost_usd_per_truck=result.baseline.od["cost_usd_per_truck"].to_numpy(),
+        disrupted_cost_usd_per_truck=worst.od["cost_usd_per_truck"].to_numpy(),
+        unmet_trucks_day=worst.od["unmet_trucks_day"].to_numpy(),
+    )
+    od["extra_cost_usd_day"] = (
+        od["disrupted_cost_usd_per_truck"] - od["baseline_cost_usd_per_truck"]
+    ).fillna(0) * (od["trucks_day"] - od["unmet_trucks_day"])
+    affected = od[(od["extra_cost_usd_day"].abs() > 0.01) | (od["unmet_trucks_day"] > 1e-6)]
+    affected = affected.sort_values(["unmet_trucks_day", "extra_cost_usd_day"], ascending=False)
+    flows = result.facility_flows
+    facilities = flows[["facility", "kind", "baseline"]].assign(
+        worst_day=flows[f"day_{worst_day}"] if len(flows) else []
+    )
+    facilities = facilities[(facilities["worst_day"] - facilities["baseline"]).abs() > 0.05]
+    summary = {
+        "scenario": scenario.name,
+        "description": " ".join(scenario.description.split()),
+        "horizon_days": scenario.horizon_days,
+        "flood_layer": flood_grade,
+        "disruptions": [
+            {
+                "name": d.name,
+                "start_day": d.timing.start_day,
+                "days": d.timing.days,
+                "recovery_days": d.timing.recovery_days,
+            }
+            for d in scenario.disruptions
+        ],
+        "baseline": {
+            "trucks_day": float(demand["trucks_day"].sum()),
+            "cost_usd_day": result.baseline.objective_usd,
+            "unmet_trucks_day": float(result.baseline.od["unmet_trucks_day"].sum()),
+        },
+        "worst_day": {"day": worst_day, **_records(result.timeline.iloc[[worst_day]])[0]},
+        "totals": result.totals,
+        "bottlenecks": _records(bottlenecks),
+        "affected_od_pairs": _records(affected.head(top)),
+        "affected_od_pair_count": len(affected),
+        "facilities_changed": _records(facilities),
+    }
+    return _rounded(summary)
+
+
+def summary_markdown(summary: dict) -> str:
+    """The run summary as Markdown a planner can paste into a memo."""
+    totals = summary["totals"]
+    worst = summary["worst_day"]
+    lines = [
+        f"# {summary['scenario']}",
+        "",
+        summary["description"],
+        "",
+        f"Horizon {summary['horizon_days']} days; flood layer: {summary['flood_layer']}.",
+        "",
+        "## Headline",
+        "",
+        "| KPI | value |",
+        "|---|---|",
+        f"| extra generalised cost over the horizon | {totals['extra_cost_usd']:,.0f} USD |",
+        f"| extra cost per disrupted day | {totals['extra_cost_usd_per_disrupted_day']:,.0f} USD |",
+        f"| worst day (day {worst['day']}) extra cost | {worst['extra_cost_usd']:,.0f} USD |",
+        f"| extra truck-hours | {totals['extra_truck_hours']:,.0f} |",
+        f"| extra truck-km | {totals['extra_truck_km']:,.0f} |",
+        f"| unmet truck-days | {totals['unmet_truck_days']:,.1f} |",
+        f"| cargo value delayed | {totals['cargo_value_delayed_usd']:,.0f} USD |",
+        f"| most edges over 90 % capacity on a day | {totals['max_edges_over_90pct']} |",
+        "",
+    ]
+    sections = [
+        (
+            "Bottlenecks on the worst day",
+            summary["bottlenecks"],
+            [
+                "edge_id",
+                "ref",
+                "baseline_flow_trucks_day",
+                "disrupted_flow_trucks_day",
+                "disrupted_utilisation",
+                "bottleneck_price_usd",
+            ],
+        ),
+        (
+            "Most affected OD pairs (worst day)",
+            summary["affected_od_pairs"],
+            [
+                "origin",
+                "destination",
+                "trucks_day",
+                "baseline_cost_usd_per_truck",
+                "disrupted_cost_usd_per_truck",
+                "unmet_trucks_day",
+            ],
+        ),
+        (
+            "Crossings and ports whose flow changed (worst day, trucks/day)",
+            summary["facilities_changed"],
+            ["facility", "kind", "baseline", "worst_day"],
+        ),
+    ]
+    if "monte_carlo" in summary:
+        mc = summary["monte_carlo"]
+        sections.insert(
+            0,
+            (
+                f"Monte Carlo: {mc['runs']} years of {mc['horizon_days']} days (seed {mc['seed']})",
+                mc["percentiles"],
+                ["kpi", "mean", "p50", "p90", "p99"],
+            ),
+        )
+    for title, rows, columns in sections:
+        lines += [f"## {title}", ""]
+        if not rows:
+            lines += ["None.", ""]
+            continue
+        lines.append("| " + " | ".join(columns) + " |")
+        lines.append("|" + "---|" * len(columns))
+        for row in rows:
+            lines.append("| " + " | ".join(_md_cell(row.get(c)) for c in columns) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot_flow_change(
+    network: Network, table: pd.DataFrame, path: str | Path, *, title: str
+) -> Path:
+    """PNG map: flow increases red, decreases blue (width by trucks/day), closures black."""
+    edges = network.edges.assign(
+        change=table["flow_change_trucks_day"].to_numpy(), closed=table["is_closed"].to_numpy()
+    )
+    forward = edges.loc[undirected_links(network).index]
+    link_key = edges["link_id"] if "link_id" in edges.columns else edges["edge_id"]
+    net_change = edges.groupby(link_key)["change"].sum()
+    forward = forward.assign(
+        change=net_change.reindex(link_key.loc[forward.index]).to_numpy(),
+        closed=edges.groupby(link_key)["closed"]
+        .any()
+        .reindex(link_key.loc[forward.index])
+        .to_numpy(),
+    )
+    fig, ax = plt.subplots(figsize=(12, 9), dpi=120)
+    forward.plot(ax=ax, color="#d0d0d0", linewidth=0.6)
+    scale = max(float(forward["change"].abs().max()), 1.0)
+    for sign, colour, label in ((1, "#c0392b", "more trucks"), (-1, "#2471a3", "fewer trucks")):
+        subset = forward[np.sign(forward["change"]) == sign]
+        subset = subset[subset["change"].abs() > 0.5]
+        if len(subset):
+            subset.plot(
+                ax=ax,
+                color=colour,
+                linewidth=0.8 + 5 * subset["change"].abs() / scale,
+                label=f"{label} ({len(subset)} links)",
+            )
+    closed = forward[forward["closed"]]
+    if len(closed):
+        middles = shapely.line_interpolate_point(closed.geometry.to_numpy(), 0.5, normalized=True)
+        ax.scatter(
+            shapely.get_x(middles),
+            shapely.get_y(middles),
+            s=60,
+            marker="X",
+            color="black",
+            zorder=6,
+            label=f"closed ({len(closed)} links)",
+        )
+    ax.set_title(
+        f"{title}\nflow change on the worst day (line width: up to {scale:,.0f} trucks/day)"
+    )
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.set_aspect(1.0 / np.cos(np.radians(network.nodes.geometry.y.mean())))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return _save(fig, Path(path))
+
+
+def monte_carlo_summary(result: MonteCarloResult, spec: MonteCarlo) -> dict:
+    """Runs, seed and the P50/P90/P99 of each KPI, rounded for stable JSON."""
+    return _rounded(
+        {
+            "runs": spec.runs,
+            "seed": spec.seed,
+            "horizon_days": spec.horizon_days,
+            "percentiles": _records(result.percentiles),
+            "mean_events_per_run": float(result.runs["events"].mean()),
+        }
+    )
+
+
+def plot_exceedance(result: MonteCarloResult, path: str | Path, *, title: str) -> Path:
+    """Exceedance curves: probability that a year's extra cost / unmet demand is exceeded."""
+    curve = result.exceedance
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), dpi=120)
+    for ax, column, label in (
+        (axes[0], "extra_cost_usd", "extra generalised cost per year (USD million)"),
+        (axes[1], "unmet_truck_days", "unmet truck-days per year"),
+    ):
+        scale = 1e6 if column == "extra_cost_usd" else 1.0
+        ax.plot(curve[column] / scale, curve["exceedance_probability"], color="#c0392b")
+        ax.set_yscale("log")
+        ax.set_xlabel(label)
+        ax.set_ylabel("annual exceedance probability")
+        ax.grid(True, which="both", alpha=0.3)
+    fig.suptitle(f"{title}: {len(curve)} Monte Carlo years")
+    fig.tight_layout()
+    return _save(fig, Path(path))
+
+
+def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".tmp-{path.name}")
     fig.savefig(tmp, format="png")
     plt.close(fig)
     tmp.replace(path)
     return path
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _rounded(value: object, digits: int = 2) -> object:
+    """Floats rounded (and -0.0 made 0.0) all the way down, for stable JSON."""
+    if isinstance(value, dict):
+        return {key: _rounded(item, digits) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item, digits) for item in value]
+    value = _plain(value)
+    if isinstance(value, float):
+        return round(value, digits) + 0.0
+    return value
+
+
+def _md_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)

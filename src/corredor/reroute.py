@@ -1,0 +1,564 @@
+"""Capacitated rerouting: where the freight goes when links close or fill up.
+
+Path-based multi-commodity min-cost flow, one commodity per demand row ``k``
+(rows with the same origin and destination stay separate commodities, each
+with its own cargo value and unmet penalty)::
+
+    min  sum_p c_p x_p + sum_k M_k u_k
+    s.t. sum_{p in P_k} x_p + u_k = d_k           for every commodity k  (dual pi_k)
+         sum_{p ni e} x_p        <= cap_e         for every capacitated e (dual mu_e <= 0)
+         x, u >= 0
+
+``x_p`` is trucks/day on path ``p``, ``c_p`` its cost (sum of the edge costs),
+``u_k`` the unmet trucks/day of commodity ``k`` priced at ``M_k``. The unmet
+variables make every state feasible, so a closed network still has an answer.
+
+Column generation: the restricted master starts from each commodity's
+cheapest path (plus any warm-start paths) and is solved by HiGHS through PuLP
+(presolve off: about 10x faster on these LPs, measured). Pricing is one
+Dijkstra per origin (``corredor.routing.shortest_paths``) on reduced edge costs
+``c_e - mu_e``; a path enters when its reduced cost ``sp_k - pi_k`` is below
+``-tolerance * max(1, |pi_k|)``. The loop stops when no path enters or when the
+Lagrangian bound ``sum_e mu_e cap_e + sum_k d_k min(sp_k, M_k)`` is within
+``tolerance`` (relative) of the master's objective; both prove optimality of
+the full LP to that tolerance. Capacity rows are created only for edges some
+column uses: an edge without a row carries no flow and its price is 0, so the
+reported duals are a dual solution of the full problem.
+
+PuLP's HiGHS interface rebuilds the solver's model on every ``solve`` (it has
+no resolve), so the PuLP problem is kept and only grows: new columns are added
+to the existing objective and rows rather than building a new problem.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+import pulp
+from pydantic import BaseModel, ConfigDict, Field
+
+from corredor.demand import DEMAND_COLUMNS
+from corredor.errors import CorredorError, SolverError
+from corredor.network import Network
+from corredor.routing import shortest_paths
+
+#: HiGHS options for these LPs: presolve off was ~10x faster on multi-commodity flow (measured).
+HIGHS_OPTIONS = {"presolve": "off"}
+#: Flows below this (trucks/day) are reported as 0 (solver round-off).
+FLOW_EPS = 1e-9
+#: Margin (USD) by which the default unmet penalty floor exceeds the path-cost bound.
+PENALTY_MARGIN_USD = 1.0
+
+
+class RerouteParams(BaseModel):
+    """Settings of the rerouting LP; ``RerouteParams(**overrides)`` from a scenario."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    unmet_penalty_usd_per_truck: float | None = Field(
+        None, gt=0,
+        description="USD per truck/day of demand left unmet, for every OD. None: "
+        "max(value_usd_per_truck x delay_cost_share_per_day, floor), the floor being an "
+        "upper bound on the cost of any simple path plus 1 USD, so a truck is only left "
+        "unmet when no path has capacity for it",
+    )
+    delay_cost_share_per_day: float = Field(
+        0.006, ge=0,
+        description="share of cargo value lost per day of delay: Hummels & Schaur, 'Time as a "
+        "Trade Barrier', American Economic Review 103(7), 2013: each day in transit is "
+        "equivalent to an ad-valorem tariff of 0.6 to 2.1 percent; the lower bound is used "
+        "(parts and components, at the top of the range, may warrant 0.021)",
+    )
+    solver: Literal["highs", "cbc"] = Field(
+        "highs",
+        description="LP solver via PuLP: HiGHS (presolve off) or CBC; HiGHS falls back to "
+        "CBC when highspy is not installed (RerouteResult.solver says which ran)",
+    )
+    max_iterations: int = Field(
+        500, gt=0,
+        description="assumption: column-generation rounds before giving up with SolverError "
+        "(the bundled national model converges in a handful)",
+    )
+    tolerance: float = Field(
+        1e-6, gt=0, lt=1,
+        description="relative optimality tolerance of column generation (reduced costs and "
+        "the Lagrangian gap)",
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class RerouteResult:
+    """An optimal rerouting: flows, costs, unmet demand and bottleneck prices.
+
+    ``edge_dual_usd`` is what one more truck/day of capacity on the edge would
+    save per day (>= 0; 0 where the capacity does not bind). ``od`` has one row
+    per demand row, in demand order; ``paths`` one row per path carrying flow,
+    with ``od`` the demand row position and ``edge_ids`` the ';'-joined edges.
+    ``capacity_trucks_day`` is the capacity the LP saw (0 on closed edges).
+    ``gap_usd`` is the proven distance to the full LP optimum at termination.
+    """
+
+    objective_usd: float
+    edge_flow: np.ndarray
+    edge_dual_usd: np.ndarray
+    capacity_trucks_day: np.ndarray
+    od: pd.DataFrame
+    paths: pd.DataFrame
+    iterations: int
+    solver: str
+    gap_usd: float
+
+    def edges_frame(self, network: Network) -> pd.DataFrame:
+        """Per edge: flow, capacity, utilisation (NaN where capacity is 0) and dual price."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            utilisation = self.edge_flow / self.capacity_trucks_day
+        return pd.DataFrame(
+            {
+                "edge_id": network.edges["edge_id"].to_numpy(),
+                "flow_trucks_day": self.edge_flow,
+                "capacity_trucks_day": self.capacity_trucks_day,
+                "utilisation": utilisation,
+                "dual_usd": self.edge_dual_usd,
+            }
+        )
+
+
+class ArcSolution(NamedTuple):
+    """Optimum of the arc formulation (the reference for column generation)."""
+
+    objective_usd: float
+    edge_flow: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _State:
+    """Checked inputs of one network state: arrays per edge, demand per commodity."""
+
+    demand: pd.DataFrame
+    trucks: np.ndarray
+    penalty: np.ndarray
+    cost: np.ndarray
+    capacity: np.ndarray  # inf where uncapacitated
+    closed: np.ndarray
+
+    @cached_property
+    def usable(self) -> np.ndarray:
+        """Edges a path may use: open and with capacity > 0."""
+        return ~self.closed & (self.capacity > 0)
+
+    @cached_property
+    def active(self) -> np.ndarray:
+        return np.flatnonzero(self.trucks > 0)
+
+    def pairs(self, rows: list[int]) -> list[tuple[str, str]]:
+        """(origin, destination) of demand rows, for ``shortest_paths``."""
+        origin, destination = self.demand["origin"].to_numpy(), self.demand["destination"].to_numpy()
+        return [(str(origin[k]), str(destination[k])) for k in rows]
+
+
+class RerouteModel:
+    """The restricted master problem and its column pool, built ``from_network``.
+
+    ``problem`` is the PuLP problem; ``columns`` lists ``(demand row, edge
+    indices, cost, variable)`` in the order they entered. ``solve`` adds columns
+    until optimal; ``resolve`` solves another state of the same network starting
+    from this model's columns.
+    """
+
+    def __init__(self, network: Network, state: _State, params: RerouteParams) -> None:
+        self.network = network
+        self.state = state
+        self.params = params
+        self.problem = pulp.LpProblem("reroute", pulp.LpMinimize)
+        self.columns: list[tuple[int, np.ndarray, float, pulp.LpVariable]] = []
+        self.unmet: dict[int, pulp.LpVariable] = {}
+        self.demand_rows: dict[int, pulp.LpConstraint] = {}
+        self.capacity_rows: dict[int, pulp.LpConstraint] = {}
+        self._seen: dict[int, set[bytes]] = defaultdict(set)
+        objective = pulp.LpAffineExpression()
+        for k in state.active:
+            unmet = self.problem.add_variable(f"u{k:07d}", lowBound=0)
+            objective.addterm(unmet, float(state.penalty[k]))
+            row = pulp.LpConstraint(
+                pulp.LpAffineExpression([(unmet, 1.0)]), pulp.LpConstraintEQ,
+                f"d{k:07d}", float(state.trucks[k]),
+            )
+            self.problem.addConstraint(row)
+            self.unmet[int(k)], self.demand_rows[int(k)] = unmet, row
+        self.problem.setObjective(objective)
+
+    @classmethod
+    def from_network(
+        cls,
+        network: Network,
+        demand: pd.DataFrame,
+        *,
+        cost: np.ndarray,
+        capacity: np.ndarray,
+        closed: np.ndarray | None = None,
+        params: RerouteParams | None = None,
+        initial_paths: pd.DataFrame | None = None,
+    ) -> RerouteModel:
+        """A model seeded with each commodity's cheapest open path.
+
+        ``cost`` is USD per truck trip per edge (>= 0), ``capacity`` trucks/day
+        per edge (``inf`` or NaN: uncapacitated; 0 behaves as closed), ``closed``
+        a mask of unavailable edges. ``initial_paths`` (a ``RerouteResult.paths``
+        solved with the same demand table) warm-starts the pool; paths through
+        closed edges are dropped.
+        """
+        params = params or RerouteParams()
+        state = _check_state(network, demand, cost, capacity, closed, params)
+        model = cls(network, state, params)
+        if initial_paths is not None:
+            for k, edges in _parse_paths(network, state, initial_paths):
+                model._add_column(k, edges)
+        model._seed()
+        return model
+
+    def resolve(
+        self,
+        *,
+        cost: np.ndarray | None = None,
+        capacity: np.ndarray | None = None,
+        closed: np.ndarray | None = None,
+    ) -> RerouteResult:
+        """Solve another state of the same network and demand, warm-started from this pool.
+
+        Arguments left out keep this model's values (pass an all-False ``closed``
+        to reopen everything). Columns through closed edges are dropped; this
+        model is left unchanged.
+        """
+        old = self.state
+        state = _check_state(
+            self.network,
+            old.demand,
+            old.cost if cost is None else cost,
+            old.capacity if capacity is None else capacity,
+            old.closed if closed is None else closed,
+            self.params,
+        )
+        model = type(self)(self.network, state, self.params)
+        for k, edges, _, _ in self.columns:
+            model._add_column(k, edges)
+        model._seed()
+        return model.solve()
+
+    def solve(self) -> RerouteResult:
+        """Column generation to optimality; ``SolverError`` on anything else."""
+        state, tol = self.state, self.params.tolerance
+        if not self.demand_rows:
+            return self._result(0, "none", np.zeros(0), 0.0)
+        pairs = state.pairs(list(self.demand_rows))
+        ks = np.array(list(self.demand_rows))
+        for iteration in range(1, self.params.max_iterations + 1):
+            solver = _run(self.problem, self.params)
+            pi = np.array([row.pi for row in self.demand_rows.values()], dtype=float)
+            price = self._edge_prices()
+            found = shortest_paths(
+                self.network, pairs, weight=state.cost + price, removed=~state.usable
+            )
+            bound = float(price[np.isfinite(state.capacity)] @ -state.capacity[
+                np.isfinite(state.capacity)
+            ]) + float(state.trucks[ks] @ np.minimum(found.cost, state.penalty[ks]))
+            objective = float(pulp.value(self.problem.objective))
+            gap = max(objective - bound, 0.0)
+            if gap <= tol * max(1.0, abs(objective)):
+                return self._result(iteration, solver, pi, gap)
+            entering = found.cost - pi < -tol * np.maximum(1.0, np.abs(pi))
+            added = [self._add_column(int(k), found.edges[i]) for i, k in enumerate(ks)
+                     if entering[i]]
+            if not any(added):
+                return self._result(iteration, solver, pi, gap)
+        raise SolverError(
+            f"column generation did not converge in reroute.max_iterations="
+            f"{self.params.max_iterations} rounds (gap {gap:.6g} USD on {objective:.6g}); "
+            "raise max_iterations or tolerance"
+        )
+
+    # -- internals --------------------------------------------------------------
+
+    def _seed(self) -> None:
+        """Add each commodity's cheapest open path (unreachable ones keep only ``u_k``)."""
+        ks = list(self.demand_rows)
+        if not ks:
+            return
+        found = shortest_paths(
+            self.network, self.state.pairs(ks), weight=self.state.cost, removed=~self.state.usable
+        )
+        for k, edges, reachable in zip(ks, found.edges, found.reachable, strict=True):
+            if reachable:
+                self._add_column(k, edges)
+
+    def _add_column(self, k: int, edges: np.ndarray) -> bool:
+        """Add path ``edges`` for commodity ``k`` unless known or unusable; True if added."""
+        key = edges.tobytes()
+        if k not in self.demand_rows or key in self._seen[k] or not self.state.usable[edges].all():
+            return False
+        self._seen[k].add(key)
+        cost = float(self.state.cost[edges].sum())
+        var = self.problem.add_variable(f"x{len(self.columns):07d}", lowBound=0)
+        self.problem.objective.addterm(var, cost)
+        self.demand_rows[k].addInPlace(var)
+        for e in edges[np.isfinite(self.state.capacity[edges])]:
+            row = self.capacity_rows.get(int(e))
+            if row is None:
+                row = pulp.LpConstraint(
+                    pulp.LpAffineExpression(), pulp.LpConstraintLE, f"c{e:07d}",
+                    float(self.state.capacity[e]),
+                )
+                self.problem.addConstraint(row)
+                self.capacity_rows[int(e)] = row
+            row.addInPlace(var)
+        self.columns.append((k, edges, cost, var))
+        return True
+
+    def _edge_prices(self) -> np.ndarray:
+        """Capacity prices ``-mu_e >= 0`` per edge (0 without a row)."""
+        price = np.zeros(len(self.state.cost))
+        for e, row in self.capacity_rows.items():
+            price[e] = max(-(row.pi or 0.0), 0.0)
+        return price
+
+    def _result(self, iterations: int, solver: str, pi: np.ndarray, gap: float) -> RerouteResult:
+        state = self.state
+        n_rows, n_edges = len(state.demand), len(state.cost)
+        flow = np.array([max(var.varValue or 0.0, 0.0) for *_, var in self.columns])
+        flow[flow < FLOW_EPS] = 0.0
+        used = np.flatnonzero(flow)
+        col_k = np.array([k for k, *_ in self.columns], dtype=np.int64)
+        col_cost = np.array([c for _, _, c, _ in self.columns])
+        edge_lists = [self.columns[i][1] for i in used]
+        lengths = np.array([len(e) for e in edge_lists], dtype=np.int64)
+        edge_flow = np.bincount(
+            np.concatenate(edge_lists) if edge_lists else np.zeros(0, dtype=np.int64),
+            weights=np.repeat(flow[used], lengths), minlength=n_edges,
+        )
+        delivered = np.bincount(col_k[used], weights=flow[used], minlength=n_rows)
+        spent = np.bincount(col_k[used], weights=flow[used] * col_cost[used], minlength=n_rows)
+        marginal = np.full(n_rows, np.nan)
+        marginal[list(self.demand_rows)] = pi
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_cost = np.where(delivered > 0, spent / delivered, np.nan)
+        od = state.demand[["origin", "destination", "segment", "trucks_day"]].copy()
+        od["delivered_trucks_day"] = delivered
+        od["unmet_trucks_day"] = np.maximum(state.trucks - delivered, 0.0)
+        od["cost_usd_per_truck"] = mean_cost
+        od["n_paths"] = np.bincount(col_k[used], minlength=n_rows)
+        od["unmet_penalty_usd_per_truck"] = state.penalty
+        od["marginal_cost_usd_per_truck"] = marginal
+        edge_ids = self.network.edges["edge_id"].to_numpy(dtype=object)
+        paths = pd.DataFrame(
+            {
+                "od": col_k[used],
+                "flow_trucks_day": flow[used],
+                "cost_usd_per_truck": col_cost[used],
+                "edge_ids": [";".join(edge_ids[e]) for e in edge_lists],
+            }
+        ).sort_values(["od", "flow_trucks_day"], ascending=[True, False], kind="stable")
+        objective = float(spent.sum() + od["unmet_trucks_day"].to_numpy() @ state.penalty)
+        return RerouteResult(
+            objective_usd=objective,
+            edge_flow=edge_flow,
+            edge_dual_usd=self._edge_prices(),
+            capacity_trucks_day=np.where(state.usable, state.capacity, 0.0),
+            od=od,
+            paths=paths.reset_index(drop=True),
+            iterations=iterations,
+            solver=solver,
+            gap_usd=gap,
+        )
+
+
+def solve_arc_formulation(
+    network: Network,
+    demand: pd.DataFrame,
+    *,
+    cost: np.ndarray,
+    capacity: np.ndarray,
+    closed: np.ndarray | None = None,
+    params: RerouteParams | None = None,
+) -> ArcSolution:
+    """The same LP as ``RerouteModel`` in arc form, aggregated by origin.
+
+    One flow variable per (origin, open edge) with flow conservation at every
+    node: exact for this LP because costs and capacities do not depend on the
+    commodity. ``origins x edges`` variables: the reference for tests and the
+    benchmark, not for production use.
+    """
+    params = params or RerouteParams()
+    state = _check_state(network, demand, cost, capacity, closed, params)
+    graph = network.compiled
+    problem = pulp.LpProblem("reroute_arc", pulp.LpMinimize)
+    objective = pulp.LpAffineExpression()
+    open_edges = np.flatnonzero(state.usable)
+    capped = {int(e): pulp.LpAffineExpression() for e in open_edges
+              if np.isfinite(state.capacity[e])}
+    unmet = {}
+    for k in state.active:
+        unmet[k] = problem.add_variable(f"u{k:07d}", lowBound=0)
+        objective.addterm(unmet[k], float(state.penalty[k]))
+    origin = graph.positions(state.demand["origin"])
+    destination = graph.positions(state.demand["destination"])
+    flows = []
+    for o in np.unique(origin[state.active]):
+        balance: dict[int, pulp.LpAffineExpression] = defaultdict(pulp.LpAffineExpression)
+        supply: dict[int, float] = defaultdict(float)
+        variables = [problem.add_variable(f"f{o:07d}_{e:07d}", lowBound=0) for e in open_edges]
+        for var, e in zip(variables, open_edges, strict=True):
+            balance[int(graph.edge_u[e])].addterm(var, 1.0)
+            balance[int(graph.edge_v[e])].addterm(var, -1.0)
+            objective.addterm(var, float(state.cost[e]))
+            if int(e) in capped:
+                capped[int(e)].addterm(var, 1.0)
+        for k in state.active[origin[state.active] == o]:
+            balance[int(o)].addterm(unmet[k], 1.0)
+            balance[int(destination[k])].addterm(unmet[k], -1.0)
+            supply[int(o)] += state.trucks[k]
+            supply[int(destination[k])] -= state.trucks[k]
+        for node in sorted(balance):
+            problem.addConstraint(
+                pulp.LpConstraint(balance[node], pulp.LpConstraintEQ, f"b{o:07d}_{node:07d}",
+                                  supply[node])
+            )
+        flows.append(variables)
+    for e, expression in capped.items():
+        problem.addConstraint(
+            pulp.LpConstraint(expression, pulp.LpConstraintLE, f"c{e:07d}",
+                              float(state.capacity[e]))
+        )
+    problem.setObjective(objective)
+    if state.active.size:
+        _run(problem, params)
+    edge_flow = np.zeros(len(state.cost))
+    for variables in flows:
+        edge_flow[open_edges] += [var.varValue or 0.0 for var in variables]
+    return ArcSolution(float(pulp.value(objective) or 0.0), edge_flow)
+
+
+# -- helpers --------------------------------------------------------------------
+
+
+def _run(problem: pulp.LpProblem, params: RerouteParams) -> str:
+    """Solve with the configured solver; ``SolverError`` unless the LP is proven optimal."""
+    highs = pulp.HiGHS(msg=False, **HIGHS_OPTIONS)
+    if params.solver == "highs" and highs.available():
+        solver, name = highs, "highs"
+    else:
+        solver, name = pulp.PULP_CBC_CMD(msg=False), "cbc"
+    status = problem.solve(solver)
+    if status != pulp.LpStatusOptimal or problem.sol_status != pulp.LpSolutionOptimal:
+        raise SolverError(
+            f"{name} did not solve the rerouting LP to optimality (status "
+            f"{pulp.LpStatus[status]}, solution {pulp.LpSolution[problem.sol_status]}); "
+            "try reroute.solver: cbc or check the capacities and costs for extreme values"
+        )
+    return name
+
+
+def _check_state(
+    network: Network,
+    demand: pd.DataFrame,
+    cost: np.ndarray,
+    capacity: np.ndarray,
+    closed: np.ndarray | None,
+    params: RerouteParams,
+) -> _State:
+    """Validate demand and per-edge arrays; every fault in one ``CorredorError``."""
+    n = len(network.edges)
+    problems = []
+    missing = [c for c in DEMAND_COLUMNS if c not in demand.columns]
+    if missing:
+        raise CorredorError(
+            f"demand: missing column(s) {', '.join(missing)} (need {', '.join(DEMAND_COLUMNS)})"
+        )
+    demand = demand.reset_index(drop=True)
+    for column in ("origin", "destination"):
+        unknown = sorted(set(demand[column].astype(str)) - set(network.node_index))
+        if unknown:
+            problems.append(f"demand.{column} names node(s) not in the network: "
+                            f"{', '.join(unknown[:10])}")
+    trucks = pd.to_numeric(demand["trucks_day"], errors="coerce").to_numpy(dtype=float)
+    value = pd.to_numeric(demand["value_usd_per_truck"], errors="coerce").to_numpy(dtype=float)
+    for name, values, needed in (("trucks_day", trucks, True),
+                                 ("value_usd_per_truck", value,
+                                  params.unmet_penalty_usd_per_truck is None)):
+        bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+        if needed and len(bad):
+            problems.append(f"demand.{name} must be a finite number >= 0 (bad in rows "
+                            f"{bad[:5].tolist()})")
+    arrays = {}
+    for name, values in (("cost", cost), ("capacity", capacity)):
+        values = np.asarray(values, dtype=float)
+        if values.shape != (n,):
+            problems.append(f"{name}: need one value per edge ({n}), got shape {values.shape}")
+            continue
+        if name == "capacity":
+            values = np.where(np.isnan(values), np.inf, values)
+        bad = ~(values >= 0) | (np.isinf(values) if name == "cost" else False)
+        if bad.any():
+            ids = ", ".join(network.edges["edge_id"].to_numpy()[bad][:5])
+            problems.append(f"{name}: must be {'finite and ' if name == 'cost' else ''}>= 0, "
+                            f"not on {int(bad.sum())} edges (e.g. {ids})")
+        arrays[name] = values
+    closed = np.zeros(n, dtype=bool) if closed is None else np.asarray(closed, dtype=bool)
+    if closed.shape != (n,):
+        problems.append(f"closed: need one flag per edge ({n}), got shape {closed.shape}")
+    if problems:
+        raise CorredorError("rerouting input is invalid:\n" + "\n".join(
+            f"  - {problem}" for problem in problems))
+    cost, capacity = arrays["cost"], arrays["capacity"]
+    if params.unmet_penalty_usd_per_truck is not None:
+        penalty = np.full(len(demand), params.unmet_penalty_usd_per_truck)
+    else:
+        penalty = np.maximum(value * params.delay_cost_share_per_day,
+                             path_cost_bound(network, cost) + PENALTY_MARGIN_USD)
+    return _State(demand, trucks, penalty, cost, capacity, closed)
+
+
+def path_cost_bound(network: Network, cost: np.ndarray) -> float:
+    """An upper bound on the cost of any simple path: each node's costliest out-edge, summed.
+
+    A simple path leaves every node at most once, so it cannot cost more. It
+    ignores closures and capacities so every state of a network shares it.
+    """
+    graph = network.compiled
+    most = np.zeros(graph.n_nodes)
+    np.maximum.at(most, graph.edge_u, np.asarray(cost, dtype=float))
+    return float(most.sum())
+
+
+def _parse_paths(
+    network: Network, state: _State, paths: pd.DataFrame
+) -> list[tuple[int, np.ndarray]]:
+    """Edge-index arrays of warm-start paths, checked against the demand rows they serve."""
+    graph, index = network.compiled, network.edge_index
+    origin = graph.positions(state.demand["origin"])
+    destination = graph.positions(state.demand["destination"])
+    parsed = []
+    for row, (k, text) in enumerate(zip(paths["od"], paths["edge_ids"], strict=True)):
+        ids = [edge for edge in str(text).split(";") if edge]
+        unknown = [edge for edge in ids if edge not in index]
+        k = int(k)
+        if unknown or not 0 <= k < len(state.demand):
+            raise CorredorError(
+                f"initial_paths row {row}: unknown edge id(s) {unknown[:3]} or demand row {k} "
+                f"(valid: 0..{len(state.demand) - 1}); was it solved on this network and demand?"
+            )
+        edges = np.array([index[edge] for edge in ids], dtype=np.int64)
+        nodes = np.concatenate([graph.edge_u[edges[:1]], graph.edge_v[edges]])
+        joined = np.array_equal(graph.edge_u[edges[1:]], graph.edge_v[edges[:-1]])
+        ends = (nodes[0], nodes[-1]) if len(edges) else (origin[k], origin[k])
+        if not joined or ends != (origin[k], destination[k]):
+            raise CorredorError(
+                f"initial_paths row {row}: edges do not lead from {state.demand.at[k, 'origin']}"
+                f" to {state.demand.at[k, 'destination']} (demand row {k}); was it solved with "
+                "this demand table?"
+            )
+        parsed.append((k, edges))
+    return parsed
