@@ -17,6 +17,7 @@ demo: $(STAMP)
 	$(BIN)/corredor info --network bundled --demand bundled
 	$(BIN)/corredor export network --network bundled -o out/demo/network.gpkg --map out/demo/network.png
 	$(BIN)/corredor export network --network bundled -o out/demo/network.geojson
+	$(BIN)/corredor run scenarios/bajio-bridges-2024.yaml -o out/demo/bajio-bridges-2024
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -376,17 +376,34 @@ def _print_headline(summary: dict) -> None:
         }
     )
     console.print(_table(rows, f"{summary['scenario']}: headline"))
-    if summary["bottlenecks"]:
-        frame = pd.DataFrame(summary["bottlenecks"])[
+    tables = (
+        (
+            "diverted_to",
+            "Links taking the diverted trucks (worst day)",
             [
                 "edge_id",
                 "ref",
+                "baseline_flow_trucks_day",
                 "disrupted_flow_trucks_day",
                 "disrupted_utilisation",
+            ],
+        ),
+        (
+            "bottlenecks",
+            "Bottlenecks on the worst day (capacity binding or over 90 %)",
+            [
+                "edge_id",
+                "ref",
+                "baseline_utilisation",
+                "disrupted_utilisation",
+                "newly_over_90pct",
                 "bottleneck_price_usd",
-            ]
-        ]
-        console.print(_table(frame, "Bottlenecks on the worst day"))
+            ],
+        ),
+    )
+    for key, title, columns in tables:
+        if summary[key]:
+            console.print(_table(pd.DataFrame(summary[key])[columns].round(2), title))
 
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
