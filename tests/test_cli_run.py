@@ -73,3 +73,22 @@ def test_validate_reports_an_empty_selection(tmp_path):
     assert "(Colombia Solidarity Bridge closed) matches no edge" in result.output
     ok = CliRunner().invoke(cli, ["validate", str(SCENARIOS / "nuevo-laredo-closure.yaml")])
     assert ok.exit_code == 0 and "World Trade Bridge closed: 2 edges" in ok.output
+
+
+@pytest.mark.parametrize(
+    "name", ["nuevo-laredo-closure", "manzanillo-hurricane", "mex57-theft-surge",
+             "flood-season-montecarlo"],
+)
+def test_every_shipped_scenario_runs(tmp_path, name):
+    text = (SCENARIOS / f"{name}.yaml").read_text(encoding="utf-8")
+    small = tmp_path / f"{name}.yaml"  # same scenario, 3 Monte Carlo years to stay fast
+    small.write_text(text.replace("runs: 1000", "runs: 3"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", str(small), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["scenario"] == name
+    if name == "flood-season-montecarlo":
+        assert summary["monte_carlo"]["runs"] == 3
+        assert (tmp_path / "out" / "exceedance.png").is_file()
+    else:
+        assert summary["totals"]["extra_cost_usd"] > 0
