@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from factories import make_network
 
 from corredor.layers.cost import CostParams
 from corredor.montecarlo import run_monte_carlo
 from corredor.reroute import RerouteParams
 from corredor.scenario import Duration, MonteCarlo
+
+from factories import make_network
 
 COORDS = {"a": (-101.0, 21.0), "b": (-100.9, 21.0), "c": (-100.8, 21.0),
           "d": (-101.0, 21.1), "e": (-100.9, 21.1), "f": (-100.8, 21.1)}

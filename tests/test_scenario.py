@@ -20,7 +20,11 @@ from corredor.scenario import (
 
 from factories import make_network
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+SCENARIOS = sorted(
+    path
+    for path in (Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml")
+    if not path.name.startswith("sourcing-")  # sourcing specs, tested in test_sourcing.py
+)
 
 GOOD = """\
 name: test-case

@@ -58,6 +58,7 @@ from corredor.report import (
     summary_markdown,
 )
 from corredor.simulate import edge_table
+from corredor.sourcing import frontier_table, run_sourcing, write_sourcing
 
 #: Wide enough for the tables when output goes to a file or pipe (rich assumes 80 there).
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -337,6 +338,101 @@ def run(scenario_path: Path, output: Path, jobs: int) -> None:
     console.print(
         f"wrote {output}/ (summary.md, summary.json, edges.gpkg, edges.geojson, "
         "timeline.csv, facility_flows.csv, flow_change.png)"
+    )
+
+
+@cli.command()
+@click.argument("spec_path", metavar="SPEC.yaml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Output folder (replaced when the run succeeds).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes for the Monte Carlo draws (results do not depend on it).",
+)
+def sourcing(spec_path: Path, output: Path, jobs: int) -> None:
+    """Dual sourcing: rank candidate suppliers by shared route risk and choose the split."""
+    with _progress() as progress:
+        task = progress.add_task("Monte Carlo draws", total=None)
+        result = run_sourcing(
+            spec_path,
+            jobs=jobs,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    spec = result.case.spec
+    with output_folder(output) as folder:
+        write_sourcing(result, folder)
+    per_year = f"USD M per {spec.monte_carlo.horizon_days} days"
+    ranked = result.candidates
+    candidates = pd.DataFrame(
+        {
+            "rank": ranked["rank"],
+            "candidate": ranked["candidate"],
+            "landed USD/load": ranked["landed_usd"].round(0),
+            "km": ranked["route_km"].round(0),
+            "flood %/yr": ranked["flood_closure_prob_year"] * 100,
+            "cut %": ranked["p_cut"] * 100,
+            "TTR days": ranked["mean_ttr_days"],
+            "short %": ranked["p_shortfall"] * 100,
+            "E short M": ranked["expected_shortfall_usd"] / 1e6,
+            f"CVaR{spec.cvar_level:.0%} M": ranked["cvar_shortfall_usd"] / 1e6,
+        }
+    )
+    console.print(_table(candidates, f"Candidates as sole source (% of draws; {per_year})"))
+    pairs = result.pairs
+    pair_table = pd.DataFrame(
+        {
+            "a": pairs["a"],
+            "b": pairs["b"],
+            "joint failure %": pairs["p_joint_failure"] * 100,
+            "both short %": pairs["p_both_short"] * 100,
+            "shared km": pairs["shared_km"].round(0),
+            "shared crossings/bridges": pairs["shared_crossings_bridges"],
+            "shared critical links": pairs["shared_critical"],
+            "CVaR 50/50 M": pairs["cvar_50_50_usd"] / 1e6,
+        }
+    )
+    console.print(
+        _table(pair_table, "Pairs, lowest joint failure first (joint: cut on a common day)")
+    )
+    frontier = frontier_table(result)
+    frontier_view = pd.DataFrame(
+        {
+            "lambda": frontier["risk_aversion"].map("{:g}".format),
+            "split": frontier["split"],
+            "landed M": frontier["expected_landed_cost_usd"] / 1e6,
+            "E short M": frontier["expected_shortfall_cost_usd"] / 1e6,
+            f"CVaR{spec.cvar_level:.0%} M": frontier["cvar_shortfall_usd"] / 1e6,
+        }
+    )
+    console.print(_table(frontier_view, f"Efficient frontier ({per_year})"))
+    if len(result.stress):
+        stress = result.stress.pivot(index="scenario", columns="candidate", values="cut_days")
+        console.print(
+            _table(
+                stress.reset_index(),
+                "Named scenarios: days each candidate is cut (shortfall in stress.csv)",
+            )
+        )
+    best = result.recommended
+    console.print(
+        f"recommended split at risk aversion {best.risk_aversion:g}: [bold]{best.label()}[/bold]"
+        f" - expected landed cost USD {best.expected_landed_cost_usd / 1e6:,.2f} M, expected "
+        f"shortfall USD {best.expected_shortfall_cost_usd / 1e6:,.2f} M, CVaR "
+        f"{spec.cvar_level:.0%} of shortfall USD {best.cvar_shortfall_usd / 1e6:,.2f} M "
+        f"per {spec.monte_carlo.horizon_days} days"
+    )
+    console.print(
+        f"wrote {output}/ (candidates.csv, pairs.csv, frontier.csv, draws.csv, "
+        f"{'stress.csv, ' if len(result.stress) else ''}summary.json, routes.gpkg, "
+        "routes.geojson, routes.png)"
     )
 
 

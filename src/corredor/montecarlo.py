@@ -11,7 +11,7 @@ which stays optimal there.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from itertools import pairwise
@@ -19,10 +19,11 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
+from corredor.demand import DEMAND_COLUMNS
 from corredor.errors import CorredorError
 from corredor.layers.cost import CostParams
 from corredor.layers.flood import FragilityCurve
-from corredor.network import Network
+from corredor.network import Network, link_keys
 from corredor.reroute import RerouteParams, RerouteResult
 from corredor.scenario import Effect, MonteCarlo, RandomEvents, Timing, select_edges
 from corredor.simulate import (
@@ -123,7 +124,7 @@ def _prepare(network, demand, spec, cost_params, reroute_params, curve) -> _Inpu
         np.nan_to_num(baseline.od["cost_usd_per_truck"].to_numpy(dtype=float))
         + value * reroute_params.delay_cost_share_per_day
     )
-    links = _link_keys(network)
+    links = link_keys(network)
     flood_rps: list[int] = []
     region_of_link: dict[str, np.ndarray] = {}
     if spec.floods is not None:
@@ -167,12 +168,6 @@ def _prepare(network, demand, spec, cost_params, reroute_params, curve) -> _Inpu
     )
 
 
-def _link_keys(network: Network) -> np.ndarray:
-    edges = network.edges
-    key = edges["link_id"] if "link_id" in edges.columns else edges["edge_id"]
-    return key.to_numpy(dtype=object)
-
-
 # -- one run ----------------------------------------------------------------------
 
 
@@ -183,7 +178,7 @@ class _Evaluator:
         self.inputs = inputs
         self.cache: dict[str, dict[str, float]] = {}
         self.solves = 0
-        self.links = _link_keys(inputs.network)
+        self.links = link_keys(inputs.network)
 
     def run(self, index: int, seed: np.random.SeedSequence) -> dict:
         rng = np.random.default_rng(seed)
@@ -385,3 +380,29 @@ def _exceedance(runs: pd.DataFrame) -> pd.DataFrame:
     for kpi in ("extra_cost_usd", "unmet_truck_days"):
         frame[kpi] = np.sort(runs[kpi].to_numpy())[::-1]
     return pd.DataFrame(frame)
+
+
+# -- events for other analyses ------------------------------------------------------
+
+
+def draw_events(
+    network: Network,
+    spec: MonteCarlo,
+    *,
+    runs: Sequence[int] | None = None,
+    curve: FragilityCurve | None = None,
+) -> list[list[ActiveDisruption]]:
+    """The events of runs ``runs`` (default all), exactly as ``run_monte_carlo`` draws them.
+
+    For analyses that evaluate the same random years their own way (dual sourcing):
+    run i gets the same seed and hence the same events here as in ``run_monte_carlo``.
+    No demand is routed, so the baseline solve is on an empty demand table.
+    """
+    no_demand = pd.DataFrame(columns=DEMAND_COLUMNS).astype(
+        {"trucks_day": float, "value_usd_per_truck": float}
+    )
+    inputs = _prepare(network, no_demand, spec, CostParams(), RerouteParams(), curve)
+    evaluator = _Evaluator(inputs)
+    seeds = np.random.SeedSequence(spec.seed).spawn(spec.runs)
+    chosen = range(spec.runs) if runs is None else runs
+    return [evaluator.draw(np.random.default_rng(seeds[i])) for i in chosen]

@@ -294,6 +294,13 @@ class Network:
             raise NetworkValidationError(exc.problems, what=str(path)) from None
 
 
+def link_keys(network: Network) -> np.ndarray:
+    """The physical link of each edge: ``link_id`` where present, else the edge id."""
+    edges = network.edges
+    key = edges["link_id"] if "link_id" in edges.columns else edges["edge_id"]
+    return key.to_numpy(dtype=object)
+
+
 # -- helpers --------------------------------------------------------------------
 
 

@@ -269,7 +269,7 @@ def run_summary(
         "affected_od_pair_count": len(affected),
         "facilities_changed": _records(facilities),
     }
-    return _rounded(summary)
+    return rounded(summary)
 
 
 def summary_markdown(summary: dict) -> str:
@@ -419,7 +419,7 @@ def plot_flow_change(
 
 def monte_carlo_summary(result: MonteCarloResult, spec: MonteCarlo) -> dict:
     """Runs, seed and the P50/P90/P99 of each KPI, rounded for stable JSON."""
-    return _rounded(
+    return rounded(
         {
             "runs": spec.runs,
             "seed": spec.seed,
@@ -470,12 +470,12 @@ def _plain(value: object) -> object:
     return value
 
 
-def _rounded(value: object, digits: int = 2) -> object:
-    """Floats rounded (and -0.0 made 0.0) all the way down, for stable JSON."""
+def rounded(value: object, digits: int = 2) -> object:
+    """JSON-ready values: floats rounded (and -0.0 made 0.0) all the way down, for stable JSON."""
     if isinstance(value, dict):
-        return {key: _rounded(item, digits) for key, item in value.items()}
+        return {key: rounded(item, digits) for key, item in value.items()}
     if isinstance(value, list):
-        return [_rounded(item, digits) for item in value]
+        return [rounded(item, digits) for item in value]
     value = _plain(value)
     if isinstance(value, float):
         return round(value, digits) + 0.0

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import geopandas as gpd
 import networkx as nx
@@ -38,6 +38,8 @@ from corredor.layers.crime import CrimeParams
 from corredor.network import Network
 from corredor.reroute import RerouteParams
 
+M = TypeVar("M", bound=BaseModel)
+
 
 class ScenarioError(CorredorError):
     """A scenario file has problems; ``problems`` holds one ``file:line: message`` each."""
@@ -49,11 +51,13 @@ class ScenarioError(CorredorError):
         super().__init__(f"{path}: {len(problems)} problem(s)\n{listing}")
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Frozen pydantic model that rejects unknown keys (they are typos in a YAML file)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Near(_Strict):
+class Near(StrictModel):
     """Edges passing within ``radius_km`` of a point."""
 
     lon: float = Field(ge=-180, le=180)
@@ -61,7 +65,7 @@ class Near(_Strict):
     radius_km: PositiveFloat
 
 
-class Selector(_Strict):
+class Selector(StrictModel):
     """Which edges a disruption touches. All given criteria must hold (AND)."""
 
     edges: list[str] | None = None
@@ -104,7 +108,7 @@ class Selector(_Strict):
         return self
 
 
-class Effect(_Strict):
+class Effect(StrictModel):
     """What happens to the selected edges while the disruption is active."""
 
     close: bool = False
@@ -127,7 +131,7 @@ class Effect(_Strict):
         return self
 
 
-class Timing(_Strict):
+class Timing(StrictModel):
     """When: full effect for ``days`` from ``start_day``, then linear recovery."""
 
     start_day: int = Field(default=0, ge=0)
@@ -144,14 +148,14 @@ class Timing(_Strict):
         return 0.0
 
 
-class Disruption(_Strict):
+class Disruption(StrictModel):
     name: str = Field(min_length=1)
     select: Selector
     effect: Effect
     timing: Timing
 
 
-class Duration(_Strict):
+class Duration(StrictModel):
     """How long an event lasts, drawn per event, in whole days (at least 1).
 
     ``fixed``: ``days``; ``uniform``: between ``min_days`` and ``max_days``;
@@ -194,7 +198,7 @@ class Duration(_Strict):
         return max(1, round(value))
 
 
-class FloodEvents(_Strict):
+class FloodEvents(StrictModel):
     """Floods drawn from the flood layer: one annual-maximum return period per region.
 
     Each region (an INEGI state) draws ``T = 1/u``; every edge there gets the
@@ -209,7 +213,7 @@ class FloodEvents(_Strict):
     select: Selector | None = None
 
 
-class BridgeFailures(_Strict):
+class BridgeFailures(StrictModel):
     """Each selected bridge link fails in a year with ``annual_probability``."""
 
     annual_probability: float = Field(gt=0, le=1)
@@ -217,7 +221,7 @@ class BridgeFailures(_Strict):
     select: Selector = Field(default_factory=lambda: Selector(bridge=True))
 
 
-class RandomEvents(_Strict):
+class RandomEvents(StrictModel):
     """Poisson arrivals at ``rate_per_year``; each hits one link drawn from ``select``
     (``scope: link``) or all selected edges at once (``scope: all``)."""
 
@@ -229,7 +233,7 @@ class RandomEvents(_Strict):
     effect: Effect = Field(default_factory=lambda: Effect(close=True))
 
 
-class MonteCarlo(_Strict):
+class MonteCarlo(StrictModel):
     """Seeded random years of events; ``runs`` independent draws of ``horizon_days``."""
 
     runs: int = Field(gt=0, le=100_000)
@@ -241,7 +245,7 @@ class MonteCarlo(_Strict):
     theft_surges: list[RandomEvents] = Field(default_factory=list)
 
 
-class LayerInputs(_Strict):
+class LayerInputs(StrictModel):
     """Layer inputs and overrides: the same options as ``corredor layers``."""
 
     crime: str = "bundled"
@@ -252,7 +256,7 @@ class LayerInputs(_Strict):
     cost: CostParams = Field(default_factory=CostParams)
 
 
-class Scenario(_Strict):
+class Scenario(StrictModel):
     """A whole scenario file. Paths are relative to the file's folder."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
@@ -295,14 +299,18 @@ class ScenarioFile:
 
     def line(self, *location: Any) -> int:
         """The YAML line of a location such as ``("disruptions", 0, "select")``."""
-        return _lookup_line(self.lines, location)
+        return yaml_line(self.lines, location)
 
 
-def load_scenario(path: str | Path) -> ScenarioFile:
-    """Parse and validate a scenario file; every problem is reported with its line."""
+def load_yaml_model(path: str | Path, model: type[M], *, what: str) -> tuple[M, dict[tuple, int]]:
+    """Parse a YAML file into a strict pydantic ``model``; every problem comes with its line.
+
+    Returns the instance and the line of every key (for later error messages);
+    raises one ``ScenarioError`` listing all problems.
+    """
     path = Path(path)
     if not path.is_file():
-        raise ScenarioError(path, [f"{path}: no such scenario file"])
+        raise ScenarioError(path, [f"{path}: no such {what} file"])
     text = path.read_text(encoding="utf-8")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -314,9 +322,9 @@ def load_scenario(path: str | Path) -> ScenarioFile:
         raise ScenarioError(path, [f"{path}:{line}: malformed YAML: {reason}"]) from None
     lines = _node_lines(root) if root is not None else {}
     if not isinstance(data, dict):
-        raise ScenarioError(path, [f"{path}:1: a scenario is a mapping of keys (name, ...)"])
+        raise ScenarioError(path, [f"{path}:1: a {what} is a mapping of keys (name, ...)"])
     try:
-        scenario = Scenario.model_validate(data)
+        instance = model.model_validate(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -326,14 +334,19 @@ def load_scenario(path: str | Path) -> ScenarioFile:
                 if not isinstance(part, str)
                 or not part.startswith(("function-", "literal[", "dict["))
             )
-            line = _lookup_line(lines, location)
             where = ".".join(str(part) for part in location) or "(top level)"
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
-                message = "unknown key (check the spelling; see the README's scenario format)"
-            problems.append(f"{path}:{line}: {where}: {message}")
+                message = f"unknown key (check the spelling; see the README's {what} format)"
+            problems.append(f"{path}:{yaml_line(lines, location)}: {where}: {message}")
         raise ScenarioError(path, sorted(set(problems), key=_line_order)) from None
-    return ScenarioFile(scenario=scenario, path=path, lines=lines)
+    return instance, lines
+
+
+def load_scenario(path: str | Path) -> ScenarioFile:
+    """Parse and validate a scenario file; every problem is reported with its line."""
+    scenario, lines = load_yaml_model(path, Scenario, what="scenario")
+    return ScenarioFile(scenario=scenario, path=Path(path), lines=lines)
 
 
 def check_inputs(scenario_file: ScenarioFile) -> list[str]:
@@ -527,7 +540,7 @@ def _node_lines(node: yaml.Node, location: tuple = ()) -> dict[tuple, int]:
     return lines
 
 
-def _lookup_line(lines: dict[tuple, int], location: tuple) -> int:
+def yaml_line(lines: dict[tuple, int], location: tuple) -> int:
     for end in range(len(location), -1, -1):
         if location[:end] in lines:
             return lines[location[:end]]
