@@ -29,15 +29,16 @@ def test_run_bajio_writes_every_output_and_is_reproducible(tmp_path):
         assert result.exit_code == 0, result.output
     assert "bajio-bridges-2024: headline" in result.output
     expected = {"summary.md", "summary.json", "edges.gpkg", "edges.geojson", "timeline.csv",
-                "facility_flows.csv", "flow_change.png"}
+                "facility_flows.csv", "flow_change.png", "timeline.png", "report.html",
+                "nodes.geojson", "disrupted.geojson", "flow_change.geojson"}
     assert expected <= {p.name for p in first.iterdir()}
     assert (first / "summary.json").read_bytes() == (second / "summary.json").read_bytes()
     summary = json.loads((first / "summary.json").read_text())
     assert summary["totals"]["extra_cost_usd"] > 0
     assert summary["totals"]["disrupted_days"] == 21 + 7
     layers = {name for name, _ in pyogrio.list_layers(first / "edges.gpkg")}
-    assert layers == {"edges"}
-    edges = pyogrio.read_dataframe(first / "edges.gpkg")
+    assert layers == {"nodes", "edges", "disrupted", "flow_change", "layer_styles"}
+    edges = pyogrio.read_dataframe(first / "edges.gpkg", layer="edges")
     closed = edges.loc[edges["is_closed"], "edge_id"]
     assert sorted(closed) == sorted(
         f"mex-45{d}:puente_silao_leon_45{d}:{way}" for d in ("", "d") for way in ("fwd", "rev")

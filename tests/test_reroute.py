@@ -98,6 +98,7 @@ def test_capacity_forces_a_split_with_known_cost_and_bottleneck_price(two_routes
     assert frame["dual_usd"].tolist() == pytest.approx([5.0, 0.0, 0.0])
 
 
+@pytest.mark.filterwarnings("ignore:PULP_CBC_CMD is deprecated:DeprecationWarning")
 def test_cbc_reaches_the_same_split_and_prices(two_routes):
     capacity = np.array([30.0, np.inf, 25.0])
     params = RerouteParams(solver="cbc")
@@ -257,3 +258,20 @@ def test_bundled_national_baseline_delivers_within_capacity(national, national_d
     delivered = result.od["delivered_trucks_day"].sum()
     assert delivered + result.od["unmet_trucks_day"].sum() == pytest.approx(
         national_demand["trucks_day"].sum())
+
+
+def test_initial_paths_from_another_demand_table_are_refused(ladder):
+    cost, capacity = length_cost(ladder), uncapacitated(ladder)
+    base = RerouteModel.from_network(ladder, od(("a0", "a3", 5)), cost=cost,
+                                     capacity=capacity).solve()
+    with pytest.raises(CorredorError, match="do not lead from b0 to a3"):
+        RerouteModel.from_network(ladder, od(("b0", "a3", 5)), cost=cost, capacity=capacity,
+                                  initial_paths=base.paths)
+
+
+def test_no_demand_is_an_empty_solution(ladder):
+    result = RerouteModel.from_network(ladder, od(("a0", "a3", 0)), cost=length_cost(ladder),
+                                       capacity=uncapacitated(ladder)).solve()
+    assert result.objective_usd == 0.0
+    assert result.paths.empty
+    assert result.edges_frame(ladder)["flow_trucks_day"].sum() == 0.0

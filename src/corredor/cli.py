@@ -39,7 +39,13 @@ from corredor.build.pbf import network_from_pbf
 from corredor.cache import user_cache_dir
 from corredor.demand import bundled_demand, read_demand
 from corredor.errors import CorredorError
-from corredor.export import NETWORK_FORMATS, output_folder, write_edge_results, write_network
+from corredor.export import (
+    NETWORK_FORMATS,
+    RUN_LAYERS,
+    output_folder,
+    write_network,
+    write_run_layers,
+)
 from corredor.layers import apply_layers
 from corredor.layers.crime import CrimeParams
 from corredor.layers.flood import screening_rasters
@@ -54,6 +60,8 @@ from corredor.report import (
     plot_exceedance,
     plot_flow_change,
     plot_network,
+    plot_timeline,
+    report_html,
     run_summary,
     summary_markdown,
 )
@@ -289,7 +297,14 @@ def validate(scenario_path: Path) -> None:
     show_default=True,
     help="Processes for the Monte Carlo runs (results do not depend on it).",
 )
-def run(scenario_path: Path, output: Path, jobs: int) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "es"]),
+    default="en",
+    show_default=True,
+    help="Language of report.html.",
+)
+def run(scenario_path: Path, output: Path, jobs: int, lang: str) -> None:
     """Run a scenario: reroute freight day by day and write the results folder."""
     prepared = prepare(str(scenario_path))
     scenario = prepared.scenario_file.scenario
@@ -317,7 +332,7 @@ def run(scenario_path: Path, output: Path, jobs: int) -> None:
         summary["monte_carlo"] = monte_carlo_summary(monte_carlo, scenario.monte_carlo)
     table = edge_table(prepared.network, result)
     with output_folder(output) as folder:
-        write_edge_results(prepared.network, table, folder)
+        write_run_layers(prepared.network, table, folder)
         (folder / "summary.json").write_text(
             json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
             encoding="utf-8",
@@ -326,19 +341,30 @@ def run(scenario_path: Path, output: Path, jobs: int) -> None:
         result.timeline.round(4).to_csv(folder / "timeline.csv", index=False)
         result.facility_flows.round(4).to_csv(folder / "facility_flows.csv", index=False)
         plot_flow_change(prepared.network, table, folder / "flow_change.png", title=scenario.name)
+        plot_timeline(result.timeline, folder / "timeline.png", title=scenario.name)
+        images = {
+            "Flow change on the worst day": folder / "flow_change.png",
+            "Extra cost and unmet trucks per day": folder / "timeline.png",
+        }
         if monte_carlo is not None:
             monte_carlo.runs.round(4).to_csv(folder / "monte_carlo_runs.csv", index=False)
             monte_carlo.exceedance.round(4).to_csv(
                 folder / "monte_carlo_exceedance.csv", index=False
             )
             plot_exceedance(monte_carlo, folder / "exceedance.png", title=scenario.name)
+            images["Monte Carlo exceedance"] = folder / "exceedance.png"
+        (folder / "report.html").write_text(
+            report_html(summary, scenario, images, lang=lang), encoding="utf-8"
+        )
     _print_headline(summary)
     if monte_carlo is not None:
         console.print(_table(monte_carlo.percentiles, "Monte Carlo: per-year KPIs"))
     console.print(
-        f"wrote {output}/ (summary.md, summary.json, edges.gpkg, edges.geojson, "
-        "timeline.csv, facility_flows.csv, flow_change.png)"
+        f"wrote {output}/ (summary.md, summary.json, timeline.csv, facility_flows.csv, "
+        "flow_change.png, timeline.png; nodes, edges, disrupted, flow_change .geojson)"
     )
+    console.print(f"report: {output / 'report.html'}")
+    console.print(f"QGIS:   {output / 'edges.gpkg'} (styled layers: {', '.join(RUN_LAYERS)})")
 
 
 @cli.command()

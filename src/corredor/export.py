@@ -24,11 +24,16 @@ from shapely.geometry import mapping
 
 from corredor.errors import CorredorError
 from corredor.network import CRS, Network
+from corredor.styles import embed_styles
 
 #: Decimal places kept in GeoJSON coordinates (~0.1 m), as RFC 7946 recommends.
 GEOJSON_PRECISION = 6
 
 NETWORK_FORMATS = (".gpkg", ".geojson")
+
+#: GeoPackage version of run files: 1.2, so QGIS 3.22 LTR (GDAL 3.6) opens them without the
+#: "user_version ... may only be partially supported" warning it gives for GDAL's default 1.4.
+GPKG_VERSION = "1.2"
 
 
 def write_network(network: Network, path: str | Path) -> Path:
@@ -110,39 +115,132 @@ def output_folder(folder: str | Path) -> Iterator[Path]:
             shutil.rmtree(staging)
 
 
-def write_edge_results(
-    network: Network, table: pd.DataFrame, folder: Path, *, name: str = "edges"
-) -> list[Path]:
-    """Edges with their run results as ``<name>.gpkg`` and ``<name>.geojson`` (flat columns)."""
-    keep = [
-        c
-        for c in (
-            "edge_id",
-            "link_id",
-            "u",
-            "v",
-            "ref",
-            "name",
-            "road_class",
-            "toll",
-            "bridge",
-            "lanes",
-            "length_km",
-            "capacity_trucks_day",
-            "cost_usd",
-            "theft_loss_usd",
-            "flood_closure_days_year",
-            "state",
-        )
-        if c in network.edges.columns
-    ]
-    frame = gpd.GeoDataFrame(
+#: Network edge columns carried into run outputs, when present (core first, then layers).
+RESULT_EDGE_COLUMNS = (
+    "edge_id",
+    "link_id",
+    "u",
+    "v",
+    "ref",
+    "name",
+    "road_class",
+    "toll",
+    "bridge",
+    "lanes",
+    "length_km",
+    "capacity_trucks_day",
+    "cost_usd",
+    "theft_loss_usd",
+    "flood_closure_days_year",
+    "state",
+)
+
+#: Node columns in a run's ``nodes`` layer, when present.
+RESULT_NODE_COLUMNS = ("node_id", "kind", "name", "state", "capacity_trucks_day", "source")
+
+#: Layers of a run GeoPackage, in the order QGIS lists them (lines above points last).
+RUN_LAYERS = ("flow_change", "disrupted", "edges", "nodes")
+
+
+def edge_results_frame(network: Network, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Every edge with its run results as flat columns, in EPSG:4326."""
+    keep = [c for c in RESULT_EDGE_COLUMNS if c in network.edges.columns]
+    return gpd.GeoDataFrame(
         pd.concat(
             [network.edges[keep].reset_index(drop=True), table.drop(columns="edge_id")], axis=1
         ),
         geometry=network.edges.geometry.reset_index(drop=True),
         crs=CRS,
     )
+
+
+def write_edge_results(
+    network: Network, table: pd.DataFrame, folder: Path, *, name: str = "edges"
+) -> list[Path]:
+    """Edges with their run results as ``<name>.gpkg`` and ``<name>.geojson`` (flat columns)."""
+    frame = edge_results_frame(network, table)
     gpkg = folder / f"{name}.gpkg"
     pyogrio.write_dataframe(frame, gpkg, layer=name, driver="GPKG")
     return [gpkg, write_geojson([frame], folder / f"{name}.geojson")]
+
+
+def run_layers(network: Network, table: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of a run a planner opens: ``nodes``, ``edges``, ``disrupted``, ``flow_change``.
+
+    ``table`` is ``simulate.edge_table``. ``disrupted`` holds the edges any disruption touched,
+    with ``status`` closed or degraded; ``flow_change`` holds one row per physical link (both
+    directions summed), so the map shows the net change once instead of two overlapping lines.
+    """
+    edges = edge_results_frame(network, table)
+    node_columns = [c for c in RESULT_NODE_COLUMNS if c in network.nodes.columns]
+    nodes = gpd.GeoDataFrame(
+        network.nodes[node_columns].reset_index(drop=True),
+        geometry=network.nodes.geometry.reset_index(drop=True),
+        crs=CRS,
+    )
+    disrupted = edges.loc[edges["is_disrupted"]].copy()
+    disrupted.insert(
+        1, "status", np.where(disrupted["is_closed"], "closed", "degraded").astype(object)
+    )
+    link = edges["link_id"] if "link_id" in edges.columns else edges["edge_id"]
+    sums = edges.groupby(link, sort=False)[
+        ["baseline_flow_trucks_day", "disrupted_flow_trucks_day", "flow_change_trucks_day"]
+    ].sum()
+    first = edges.loc[~link.duplicated()]
+    link_columns = [c for c in ("link_id", "ref", "name", "road_class") if c in first.columns]
+    flow_change = gpd.GeoDataFrame(
+        first[link_columns].reset_index(drop=True).assign(
+            baseline_flow_trucks_day=sums["baseline_flow_trucks_day"].to_numpy(),
+            disrupted_flow_trucks_day=sums["disrupted_flow_trucks_day"].to_numpy(),
+            flow_change_trucks_day=sums["flow_change_trucks_day"].to_numpy(),
+            is_closed=edges.groupby(link, sort=False)["is_closed"].any().to_numpy(),
+        ),
+        geometry=first.geometry.reset_index(drop=True),
+        crs=CRS,
+    )
+    return {"nodes": nodes, "edges": edges, "disrupted": disrupted, "flow_change": flow_change}
+
+
+def write_run_layers(
+    network: Network, table: pd.DataFrame, folder: str | Path, *, name: str = "edges"
+) -> list[Path]:
+    """``<name>.gpkg`` with every run layer and its embedded QGIS style, plus one GeoJSON each.
+
+    The GeoJSON files are ``<layer>.geojson`` (the edges one is ``<name>.geojson``).
+    """
+    folder = Path(folder)
+    layers = run_layers(network, table)
+    ordered = {layer: layers[layer] for layer in RUN_LAYERS}
+    written = [write_styled_gpkg(ordered, folder / f"{name}.gpkg")]
+    for layer, frame in layers.items():
+        file_name = f"{name}.geojson" if layer == "edges" else f"{layer}.geojson"
+        written.append(write_geojson([frame], folder / file_name))
+    return written
+
+
+def write_styled_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
+    """A GeoPackage with one layer per frame, each with its bundled QGIS default style."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".gpkg")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    try:
+        for i, (layer, frame) in enumerate(layers.items()):
+            geometry_type = "Point" if layer == "nodes" else "LineString"
+            pyogrio.write_dataframe(
+                frame,
+                tmp,
+                layer=layer,
+                driver="GPKG",
+                append=i > 0,
+                geometry_type=geometry_type,
+                dataset_options={"VERSION": GPKG_VERSION},
+            )
+        embed_styles(tmp, layers)
+        os.chmod(tmp, 0o644)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -76,8 +76,8 @@ class RerouteParams(BaseModel):
         None, gt=0,
         description="USD per truck/day of demand left unmet, for every OD. None: "
         "max(value_usd_per_truck x delay_cost_share_per_day, floor), the floor being an "
-        "upper bound on the cost of any simple path plus 1 USD, so a truck is only left "
-        "unmet when no path has capacity for it",
+        "upper bound on the cost of any simple path plus 1 USD, so no open path with room "
+        "is dearer than leaving a truck unmet",
     )
     delay_cost_share_per_day: float = Field(
         0.006, ge=0,
@@ -112,7 +112,7 @@ class RerouteResult:
     per demand row, in demand order; ``paths`` one row per path carrying flow,
     with ``od`` the demand row position and ``edge_ids`` the ';'-joined edges.
     ``capacity_trucks_day`` is the capacity the LP saw (0 on closed edges).
-    ``gap_usd`` is the proven distance to the full LP optimum at termination.
+    ``gap_usd`` bounds how far ``objective_usd`` can be above the full LP optimum.
     """
 
     objective_usd: float
@@ -138,6 +138,16 @@ class RerouteResult:
                 "dual_usd": self.edge_dual_usd,
             }
         )
+
+
+class _Master(NamedTuple):
+    """One solve of the restricted master: values per column, per commodity, per edge."""
+
+    solver: str
+    x: np.ndarray  # trucks/day per column
+    u: np.ndarray  # unmet trucks/day per active commodity
+    pi: np.ndarray  # demand-row duals per active commodity
+    price: np.ndarray  # capacity price per edge, -mu_e >= 0
 
 
 class ArcSolution(NamedTuple):
@@ -270,13 +280,16 @@ class RerouteModel:
         state, tol = self.state, self.params.tolerance
         ks = np.array(list(self.demand_rows), dtype=np.int64)
         if not len(ks):
-            return self._result(0, "none", np.zeros(0), np.zeros(0), np.zeros(0), 0.0)
+            empty = np.zeros(0)
+            return self._result(_Master("none", empty, empty, empty, np.zeros(len(state.cost))),
+                                0, 0.0)
         pairs = state.pairs(list(ks))
         finite = np.isfinite(state.capacity)
         gap = objective = np.inf
         for iteration in range(1, self.params.max_iterations + 1):
-            solver, x, u, pi, price = self._solve_master()
-            objective = float(x @ self._costs() + u @ state.penalty[ks])
+            master = self._solve_master()
+            pi, price = master.pi, master.price
+            objective = float(master.x @ self._costs() + master.u @ state.penalty[ks])
             found = shortest_paths(
                 self.network, pairs, weight=state.cost + price, removed=~state.usable
             )
@@ -285,11 +298,11 @@ class RerouteModel:
             )
             gap = max(objective - bound, 0.0)
             if gap <= tol * max(1.0, abs(objective)):
-                return self._result(iteration, solver, x, pi, price, gap)
+                return self._result(master, iteration, gap)
             entering = np.flatnonzero(found.cost - pi < -tol * np.maximum(1.0, np.abs(pi)))
             added = [self._add_column(int(ks[i]), found.edges[i]) for i in entering]
             if not any(added):
-                return self._result(iteration, solver, x, pi, price, gap)
+                return self._result(master, iteration, gap)
         raise SolverError(
             f"column generation did not converge in reroute.max_iterations="
             f"{self.params.max_iterations} rounds (gap {gap:.6g} USD on {objective:.6g}); "
@@ -336,8 +349,8 @@ class RerouteModel:
     def _costs(self) -> np.ndarray:
         return np.array([cost for _, _, cost, _ in self.columns])
 
-    def _solve_master(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Solve the restricted master: (solver, x per column, u, pi, price per edge).
+    def _solve_master(self) -> _Master:
+        """Solve the restricted master.
 
         First through PuLP; with HiGHS, later rounds append to ``problem.solverModel``
         and re-run it warm (see the module docstring).
@@ -354,7 +367,7 @@ class RerouteModel:
                 self._highs = self.problem.solverModel
                 self._col_pos = [var.index for *_, var in self.columns]
                 self._row_pos = {e: row.index for e, row in self.capacity_rows.items()}
-            return name, values, unmet, pi, np.maximum(price, 0.0)
+            return _Master(name, values, unmet, pi, np.maximum(price, 0.0))
         highs = self._highs
         for e in sorted(self.capacity_rows.keys() - self._row_pos.keys()):
             self._row_pos[e] = highs.getNumRow()
@@ -378,7 +391,7 @@ class RerouteModel:
         price = np.zeros(len(self.state.cost))
         edges_with_rows = np.fromiter(self._row_pos.keys(), dtype=np.int64)
         price[edges_with_rows] = -dual[np.fromiter(self._row_pos.values(), dtype=np.int64)]
-        return (
+        return _Master(
             "highs",
             col[self._col_pos],
             col[[var.index for var in self.unmet.values()]],
@@ -386,15 +399,17 @@ class RerouteModel:
             np.maximum(price, 0.0),
         )
 
-    def _result(
-        self, iterations: int, solver: str, x: np.ndarray, pi: np.ndarray, price: np.ndarray,
-        gap: float,
-    ) -> RerouteResult:
+    def _result(self, master: _Master, iterations: int, gap: float) -> RerouteResult:
+        """Tidy the final master solution; also leaves the values on ``problem``'s variables."""
         state = self.state
         n_rows, n_edges = len(state.demand), len(state.cost)
-        flow = np.where(x < FLOW_EPS, 0.0, x)
+        flow = np.where(master.x < FLOW_EPS, 0.0, master.x)
+        unmet = np.zeros(n_rows)
+        unmet[list(self.demand_rows)] = np.where(master.u < FLOW_EPS, 0.0, master.u)
         for value, (*_, var) in zip(flow, self.columns, strict=True):
             var.varValue = float(value)
+        for k, var in self.unmet.items():
+            var.varValue = float(unmet[k])
         used = np.flatnonzero(flow)
         col_k = np.array([k for k, *_ in self.columns], dtype=np.int64)
         col_cost = self._costs()
@@ -407,12 +422,12 @@ class RerouteModel:
         delivered = np.bincount(col_k[used], weights=flow[used], minlength=n_rows)
         spent = np.bincount(col_k[used], weights=flow[used] * col_cost[used], minlength=n_rows)
         marginal = np.full(n_rows, np.nan)
-        marginal[list(self.demand_rows)] = pi
+        marginal[list(self.demand_rows)] = master.pi
         with np.errstate(divide="ignore", invalid="ignore"):
             mean_cost = np.where(delivered > 0, spent / delivered, np.nan)
         od = state.demand[["origin", "destination", "segment", "trucks_day"]].copy()
         od["delivered_trucks_day"] = delivered
-        od["unmet_trucks_day"] = np.maximum(state.trucks - delivered, 0.0)
+        od["unmet_trucks_day"] = unmet
         od["cost_usd_per_truck"] = mean_cost
         od["n_paths"] = np.bincount(col_k[used], minlength=n_rows)
         od["unmet_penalty_usd_per_truck"] = state.penalty
@@ -426,16 +441,16 @@ class RerouteModel:
                 "edge_ids": [";".join(edge_ids[e]) for e in edge_lists],
             }
         ).sort_values(["od", "flow_trucks_day"], ascending=[True, False], kind="stable")
-        objective = float(spent.sum() + od["unmet_trucks_day"].to_numpy() @ state.penalty)
+        objective = float(spent.sum() + unmet @ state.penalty)
         return RerouteResult(
             objective_usd=objective,
             edge_flow=edge_flow,
-            edge_dual_usd=price,
+            edge_dual_usd=master.price,
             capacity_trucks_day=np.where(state.usable, state.capacity, 0.0),
             od=od,
             paths=paths.reset_index(drop=True),
             iterations=iterations,
-            solver=solver,
+            solver=master.solver,
             gap_usd=gap,
         )
 
@@ -521,7 +536,8 @@ def _run(problem: pulp.LpProblem, params: RerouteParams) -> str:
         raise SolverError(
             f"{name} did not solve the rerouting LP to optimality (status "
             f"{pulp.LpStatus[status]}, solution {pulp.LpSolution[problem.sol_status]}); "
-            "try reroute.solver: cbc or check the capacities and costs for extreme values"
+            f"try reroute.solver: {'cbc' if name == 'highs' else 'highs'} or look for extreme "
+            "costs or capacities"
         )
     return name
 
@@ -559,7 +575,7 @@ def _check_state(
                             f"{bad[:5].tolist()})")
     arrays = {}
     for name, values in (("cost", cost), ("capacity", capacity)):
-        values = np.asarray(values, dtype=float)
+        values = np.array(values, dtype=float)  # a copy: callers may reuse their buffers
         if values.shape != (n,):
             problems.append(f"{name}: need one value per edge ({n}), got shape {values.shape}")
             continue
@@ -571,7 +587,7 @@ def _check_state(
             problems.append(f"{name}: must be {'finite and ' if name == 'cost' else ''}>= 0, "
                             f"not on {int(bad.sum())} edges (e.g. {ids})")
         arrays[name] = values
-    closed = np.zeros(n, dtype=bool) if closed is None else np.asarray(closed, dtype=bool)
+    closed = np.zeros(n, dtype=bool) if closed is None else np.array(closed, dtype=bool)
     if closed.shape != (n,):
         problems.append(f"closed: need one flag per edge ({n}), got shape {closed.shape}")
     if problems:

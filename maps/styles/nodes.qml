@@ -1,0 +1,46 @@
+<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<!-- corredor nodes: marker by kind (ports triangles, crossings diamonds, plants squares) -->
+<qgis version="3.22.16" styleCategories="Symbology">
+  <renderer-v2 type="categorizedSymbol" attr="kind" symbollevels="0" forceraster="0" enableorderby="0">
+    <categories>
+      <category render="true" symbol="0" value="city" label="City"/>
+      <category render="true" symbol="1" value="junction" label="Junction / bridge end"/>
+      <category render="true" symbol="2" value="port" label="Seaport"/>
+      <category render="true" symbol="3" value="plant" label="Assembly plant"/>
+      <category render="true" symbol="4" value="border_crossing" label="Border crossing"/>
+      <category render="true" symbol="5" value="us_gateway" label="US gateway"/>
+      <category render="true" symbol="6" value="us_region" label="US region"/>
+      <category render="true" symbol="7" value="foreign_city" label="Guatemalan place"/>
+      <category render="true" symbol="8" value="supplier" label="Supplier"/>
+    </categories>
+    <symbols>
+      <symbol type="marker" name="0" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" locked="0" pass="0"><prop k="name" v="circle"/><prop k="color" v="255,255,255,255"/><prop k="outline_color" v="35,35,35,255"/><prop k="outline_width" v="0.2"/><prop k="outline_width_unit" v="MM"/><prop k="size" v="1.4"/><prop k="size_unit" v="MM"/></layer>
+      </symbol>
+      <symbol type="marker" name="1" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" locked="0" pass="0"><prop k="name" v="circle"/><prop k="color" v="127,140,141,255"/><prop k="outline_color" v="35,35,35,255"/><prop k="outline_width" v="0.2"/><prop k="outline_width_unit" v="MM"/><prop k="size" v="1.0"/><prop k="size_unit" v="MM"/></layer>
+      </symbol>
+      <symbol type="marker" name="2" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" locked="0" pass="0"><prop k="name" v="triangle"/><prop k="color" v="26,188,156,255"/><prop k="outline_color" v="35,35,35,255"/><prop k="outline_width" v="0.2"/><prop k="outline_width_unit" v="MM"/><prop k="size" v="3.0"/><prop k="size_unit" v="MM"/></layer>
+      </symbol>
+      <symbol type="marker" name="3" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" locked="0" pass="0"><prop k="name" v="square"/><prop k="color" v="52,73,94,255"/><prop k="outline_color" v="35,35,35,255"/><prop k="outline_width" v="0.2"/><prop k="outline_width_unit" v="MM"/><prop k="size" v="2.2"/><prop k="size_unit" v="MM"/></layer>
+      </symbol>
+      <symbol type="marker" name="4" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" locked="0" pass="0"><prop k="name" v="diamond"/><prop k="color" v="142,68,173,255"/><prop k="outline_color" v="35,35,35,255"/><prop k="outline_width" v="0.2"/><prop k="outline_width_unit" v="MM"/><prop k="size" v="3.0"/><prop k="size_unit" v="MM"/></layer>
+      </symbol>
+      <symbol type="marker" name="5" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" locked="0" pass="0"><prop k="name" v="diamond"/><prop k="color" v="142,68,173,255"/><prop k="outline_color" v="35,35,35,255"/><prop k="outline_width" v="0.2"/><prop k="outline_width_unit" v="MM"/><prop k="size" v="2.6"/><prop k="size_unit" v="MM"/></layer>
+      </symbol>
+      <symbol type="marker" name="6" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" locked="0" pass="0"><prop k="name" v="circle"/><prop k="color" v="46,134,193,255"/><prop k="outline_color" v="35,35,35,255"/><prop k="outline_width" v="0.2"/><prop k="outline_width_unit" v="MM"/><prop k="size" v="2.0"/><prop k="size_unit" v="MM"/></layer>
+      </symbol>
+      <symbol type="marker" name="7" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" locked="0" pass="0"><prop k="name" v="circle"/><prop k="color" v="22,160,133,255"/><prop k="outline_color" v="35,35,35,255"/><prop k="outline_width" v="0.2"/><prop k="outline_width_unit" v="MM"/><prop k="size" v="1.6"/><prop k="size_unit" v="MM"/></layer>
+      </symbol>
+      <symbol type="marker" name="8" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" locked="0" pass="0"><prop k="name" v="star"/><prop k="color" v="231,76,60,255"/><prop k="outline_color" v="35,35,35,255"/><prop k="outline_width" v="0.2"/><prop k="outline_width_unit" v="MM"/><prop k="size" v="3.0"/><prop k="size_unit" v="MM"/></layer>
+      </symbol>
+    </symbols>
+  </renderer-v2>
+</qgis>

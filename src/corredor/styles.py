@@ -1,0 +1,95 @@
+"""QGIS default styles embedded in GeoPackages, so a layer opens already styled.
+
+QGIS looks for a ``layer_styles`` table in a GeoPackage and applies the row
+with ``useAsDefault`` for the layer it opens. The styles themselves are the
+``.qml`` files in the repository's ``maps/styles/`` (edit them in QGIS and save
+them back there); this module only copies them into the table.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from contextlib import closing
+from pathlib import Path
+
+from corredor.errors import DataFileError
+
+#: Where the .qml sources live (the repository's maps/styles, next to src/).
+STYLE_DIR = Path(__file__).resolve().parents[2] / "maps" / "styles"
+
+#: Layer name -> style file in STYLE_DIR (a layer's default style has the layer's name).
+LAYER_STYLES = {
+    "nodes": "nodes.qml",
+    "edges": "edges.qml",
+    "disrupted": "disrupted.qml",
+    "flow_change": "flow_change.qml",
+    "criticality": "criticality.qml",
+}
+
+# The table QGIS itself creates when it saves a style into a GeoPackage.
+_CREATE = """
+CREATE TABLE IF NOT EXISTS layer_styles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    f_table_catalog TEXT(256),
+    f_table_schema TEXT(256),
+    f_table_name TEXT(256),
+    f_geometry_column TEXT(256),
+    styleName TEXT(30),
+    styleQML TEXT,
+    styleSLD TEXT,
+    useAsDefault BOOLEAN,
+    description TEXT,
+    owner TEXT(30),
+    ui TEXT(30),
+    update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+)
+"""
+
+
+def style_qml(layer: str, *, style_dir: Path = STYLE_DIR) -> str:
+    """The QML text of a layer's bundled style."""
+    if layer not in LAYER_STYLES:
+        raise DataFileError(
+            f"no bundled QGIS style for layer {layer!r}; styled layers: {', '.join(LAYER_STYLES)}"
+        )
+    path = style_dir / LAYER_STYLES[layer]
+    if not path.is_file():
+        raise DataFileError(f"{path}: QGIS style file missing (expected in {style_dir})")
+    return path.read_text(encoding="utf-8")
+
+
+def embed_styles(gpkg: str | Path, layers: Iterable[str], *, style_dir: Path = STYLE_DIR) -> None:
+    """Store each layer's bundled style as its default in the GeoPackage's ``layer_styles``.
+
+    Existing default rows for those layers are replaced, so re-embedding is idempotent.
+    The table is registered in ``gpkg_contents`` as an attributes table, as QGIS does.
+    """
+    layers = list(layers)
+    styles = {layer: style_qml(layer, style_dir=style_dir) for layer in layers}
+    with closing(sqlite3.connect(gpkg)) as db, db:
+        columns = dict(
+            db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall()
+        )
+        missing = [layer for layer in layers if layer not in columns]
+        if missing:
+            raise DataFileError(
+                f"{gpkg}: no spatial layer {', '.join(missing)} to style "
+                f"(layers: {', '.join(sorted(columns))})"
+            )
+        db.execute(_CREATE)
+        db.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) "
+            "VALUES ('layer_styles', 'attributes', 'layer_styles')"
+        )
+        for layer, qml in styles.items():
+            db.execute(
+                "DELETE FROM layer_styles WHERE f_table_name = ? AND styleName = ?",
+                (layer, layer),
+            )
+            db.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+                "owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL)",
+                (layer, columns[layer], layer, qml, f"corredor style {LAYER_STYLES[layer]}"),
+            )
