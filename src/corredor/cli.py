@@ -56,6 +56,7 @@ from corredor.network import Network
 from corredor.pipeline import prepare
 from corredor.pipeline import run as pipeline_run
 from corredor.report import (
+    SUMMARY_TABLES,
     demand_summary,
     monte_carlo_summary,
     network_summary,
@@ -268,6 +269,20 @@ def layers(
     console.print(f"wrote {write_network(weighted, output)} ({len(edges)} edges weighted)")
 
 
+output_folder_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Output folder (replaced when the run succeeds).",
+)
+jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes for the Monte Carlo draws (results do not depend on it).",
+)
 scenario_argument = click.argument(
     "scenario_path", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False, path_type=Path)
 )
@@ -285,20 +300,8 @@ def validate(scenario_path: Path) -> None:
 
 @cli.command()
 @scenario_argument
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Output folder (replaced when the run succeeds).",
-)
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes for the Monte Carlo runs (results do not depend on it).",
-)
+@output_folder_option
+@jobs_option
 @click.option(
     "--lang",
     type=click.Choice(["en", "es"]),
@@ -371,20 +374,8 @@ def run(scenario_path: Path, output: Path, jobs: int, lang: str) -> None:
 
 @cli.command()
 @click.argument("spec_path", metavar="SPEC.yaml", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Output folder (replaced when the run succeeds).",
-)
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes for the Monte Carlo draws (results do not depend on it).",
-)
+@output_folder_option
+@jobs_option
 def sourcing(spec_path: Path, output: Path, jobs: int) -> None:
     """Dual sourcing: rank candidate suppliers by shared route risk and choose the split."""
     with _progress() as progress:
@@ -500,31 +491,7 @@ def _print_headline(summary: dict) -> None:
         }
     )
     console.print(_table(rows, f"{summary['scenario']}: headline"))
-    tables = (
-        (
-            "diverted_to",
-            "Links taking the diverted trucks (worst day)",
-            [
-                "edge_id",
-                "ref",
-                "baseline_flow_trucks_day",
-                "disrupted_flow_trucks_day",
-                "disrupted_utilisation",
-            ],
-        ),
-        (
-            "bottlenecks",
-            "Bottlenecks on the worst day (capacity binding or over 90 %)",
-            [
-                "edge_id",
-                "ref",
-                "baseline_utilisation",
-                "disrupted_utilisation",
-                "newly_over_90pct",
-                "bottleneck_price_usd",
-            ],
-        ),
-    )
+    tables = [table for table in SUMMARY_TABLES if table[0] in ("diverted_to", "bottlenecks")]
     for key, title, columns in tables:
         if summary[key]:
             console.print(_table(pd.DataFrame(summary[key])[columns].round(2), title))

@@ -158,16 +158,7 @@ def plot_network(
             subset.plot(ax=ax, color=colour, linewidth=width, label=f"{road_class} ({len(subset)})")
     bridges = links[links["bridge"]]
     if len(bridges):
-        middles = shapely.line_interpolate_point(bridges.geometry.to_numpy(), 0.5, normalized=True)
-        ax.scatter(
-            shapely.get_x(middles),
-            shapely.get_y(middles),
-            s=30,
-            marker="s",
-            color="black",
-            zorder=5,
-            label=f"bridge ({len(bridges)})",
-        )
+        _mark_middles(ax, bridges, s=30, marker="s", zorder=5, label=f"bridge ({len(bridges)})")
     nodes = network.nodes
     ports = nodes[nodes["kind"] == "port"]
     ax.scatter(
@@ -275,6 +266,51 @@ def run_summary(
     return rounded(summary)
 
 
+#: The run summary's tables: (summary key, title, columns), for Markdown and the terminal.
+SUMMARY_TABLES = (
+    (
+        "diverted_to",
+        "Links taking the diverted trucks (worst day)",
+        [
+            "edge_id",
+            "ref",
+            "baseline_flow_trucks_day",
+            "disrupted_flow_trucks_day",
+            "disrupted_utilisation",
+        ],
+    ),
+    (
+        "bottlenecks",
+        "Bottlenecks on the worst day (capacity binding or over 90 %)",
+        [
+            "edge_id",
+            "ref",
+            "baseline_utilisation",
+            "disrupted_utilisation",
+            "newly_over_90pct",
+            "bottleneck_price_usd",
+        ],
+    ),
+    (
+        "affected_od_pairs",
+        "Most affected OD pairs (worst day)",
+        [
+            "origin",
+            "destination",
+            "trucks_day",
+            "baseline_cost_usd_per_truck",
+            "disrupted_cost_usd_per_truck",
+            "unmet_trucks_day",
+        ],
+    ),
+    (
+        "facilities_changed",
+        "Crossings and ports whose flow changed (worst day, trucks/day)",
+        ["facility", "kind", "baseline", "worst_day"],
+    ),
+)
+
+
 def summary_markdown(summary: dict) -> str:
     """The run summary as Markdown a planner can paste into a memo."""
     totals = summary["totals"]
@@ -301,48 +337,7 @@ def summary_markdown(summary: dict) -> str:
         f"(baseline: {summary['baseline']['edges_over_90pct']}) |",
         "",
     ]
-    sections = [
-        (
-            "Links taking the diverted trucks (worst day)",
-            summary["diverted_to"],
-            [
-                "edge_id",
-                "ref",
-                "baseline_flow_trucks_day",
-                "disrupted_flow_trucks_day",
-                "disrupted_utilisation",
-            ],
-        ),
-        (
-            "Bottlenecks on the worst day (capacity binding or over 90 %)",
-            summary["bottlenecks"],
-            [
-                "edge_id",
-                "ref",
-                "baseline_utilisation",
-                "disrupted_utilisation",
-                "newly_over_90pct",
-                "bottleneck_price_usd",
-            ],
-        ),
-        (
-            "Most affected OD pairs (worst day)",
-            summary["affected_od_pairs"],
-            [
-                "origin",
-                "destination",
-                "trucks_day",
-                "baseline_cost_usd_per_truck",
-                "disrupted_cost_usd_per_truck",
-                "unmet_trucks_day",
-            ],
-        ),
-        (
-            "Crossings and ports whose flow changed (worst day, trucks/day)",
-            summary["facilities_changed"],
-            ["facility", "kind", "baseline", "worst_day"],
-        ),
-    ]
+    sections = [(title, summary[key], columns) for key, title, columns in SUMMARY_TABLES]
     if "monte_carlo" in summary:
         mc = summary["monte_carlo"]
         sections.insert(
@@ -398,16 +393,7 @@ def plot_flow_change(
             )
     closed = forward[forward["closed"]]
     if len(closed):
-        middles = shapely.line_interpolate_point(closed.geometry.to_numpy(), 0.5, normalized=True)
-        ax.scatter(
-            shapely.get_x(middles),
-            shapely.get_y(middles),
-            s=60,
-            marker="X",
-            color="black",
-            zorder=6,
-            label=f"closed ({len(closed)} links)",
-        )
+        _mark_middles(ax, closed, s=60, marker="X", zorder=6, label=f"closed ({len(closed)} links)")
     ax.set_title(
         f"{title}\nflow change on the worst day (line width: up to {scale:,.0f} trucks/day)"
     )
@@ -532,7 +518,7 @@ def report_html(
         )
     ] + [("flood", flood, t["screening"] if flood == "screening" else "")]
     parts = [
-        f"<!DOCTYPE html><html lang=\"{t['lang']}\"><head><meta charset=\"utf-8\">",
+        f'<!DOCTYPE html><html lang="{t["lang"]}"><head><meta charset="utf-8">',
         f"<title>{_esc(summary['scenario'])}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_esc(summary['scenario'])}</h1><p>{_esc(summary['description'])}</p>",
         f"<p>{t['horizon'].format(days=summary['horizon_days'])}</p>",
@@ -543,15 +529,26 @@ def report_html(
         f"<h2>{t['bottlenecks']}</h2>",
         _html_records(
             summary["bottlenecks"],
-            ["edge_id", "ref", "baseline_utilisation", "disrupted_utilisation",
-             "bottleneck_price_usd"],
+            [
+                "edge_id",
+                "ref",
+                "baseline_utilisation",
+                "disrupted_utilisation",
+                "bottleneck_price_usd",
+            ],
             t,
         ),
         f"<h2>{t['od']}</h2>",
         _html_records(
             summary["affected_od_pairs"],
-            ["origin", "destination", "trucks_day", "baseline_cost_usd_per_truck",
-             "disrupted_cost_usd_per_truck", "unmet_trucks_day"],
+            [
+                "origin",
+                "destination",
+                "trucks_day",
+                "baseline_cost_usd_per_truck",
+                "disrupted_cost_usd_per_truck",
+                "unmet_trucks_day",
+            ],
             t,
         ),
         f"<h2>{t['maps']}</h2>",
@@ -586,8 +583,9 @@ def _html_table(header: list[str], rows: list[tuple]) -> str:
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="n">{_md_cell(v)}</td>' if isinstance(v, int | float) and not
-            isinstance(v, bool) else f"<td>{_esc(_md_cell(v))}</td>"
+            f'<td class="n">{_md_cell(v)}</td>'
+            if isinstance(v, int | float) and not isinstance(v, bool)
+            else f"<td>{_esc(_md_cell(v))}</td>"
             for v in row
         )
         + "</tr>"
@@ -632,6 +630,12 @@ def plot_exceedance(result: MonteCarloResult, path: str | Path, *, title: str) -
     fig.suptitle(f"{title}: {len(curve)} Monte Carlo years")
     fig.tight_layout()
     return _save(fig, Path(path))
+
+
+def _mark_middles(ax, lines: gpd.GeoDataFrame, **style) -> None:
+    """A black marker at the middle of each line (bridges, closed links)."""
+    middles = shapely.line_interpolate_point(lines.geometry.to_numpy(), 0.5, normalized=True)
+    ax.scatter(shapely.get_x(middles), shapely.get_y(middles), color="black", **style)
 
 
 def _save(fig, path: Path) -> Path:
