@@ -524,13 +524,7 @@ class CorridorParam(click.ParamType):
     metavar="bundled|FILE.csv",
     help="OD demand table (checked against the network).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Output folder (replaced when the run succeeds).",
-)
+@output_folder_option
 @click.option(
     "--top",
     type=click.IntRange(min=1),
