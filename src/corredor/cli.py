@@ -37,12 +37,17 @@ from corredor.build.osm import (
 )
 from corredor.build.pbf import network_from_pbf
 from corredor.cache import user_cache_dir
+from corredor.compare import compare_runs
 from corredor.demand import bundled_demand, read_demand
 from corredor.errors import CorredorError
 from corredor.export import (
+    LAYER_FORMATS,
     NETWORK_FORMATS,
     RUN_LAYERS,
+    layer_format,
     output_folder,
+    read_result_layer,
+    write_layer,
     write_network,
     write_run_layers,
 )
@@ -836,24 +841,113 @@ def export() -> None:
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help=f"Output file ({' or '.join(NETWORK_FORMATS)}).",
+    help="Output file (.gpkg, .geojson, .csv or .shp; or give --format).",
 )
+@click.option("--format", "fmt", type=click.Choice(LAYER_FORMATS), help="Override the suffix.")
 @click.option(
     "--map",
     "map_path",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write a PNG map of the network by road class.",
 )
-def export_network(network: Network, output: Path, map_path: Path | None) -> None:
-    """Write the network as a GeoPackage (nodes + edges layers) or GeoJSON."""
-    if output.suffix.lower() not in NETWORK_FORMATS:
-        raise click.BadParameter(
-            f"{output}: use a {' or '.join(NETWORK_FORMATS)} file name", param_hint="--output"
-        )
-    written = write_network(network, output)
-    console.print(f"wrote {written} ({len(network.nodes)} nodes, {len(network.edges)} edges)")
+def export_network(network: Network, output: Path, fmt: str | None, map_path: Path | None) -> None:
+    """Write the network: GeoPackage (nodes + edges layers), GeoJSON, or CSV/shapefile pairs."""
+    chosen = _layer_format(output, fmt)
+    if chosen in ("gpkg", "geojson"):
+        written = [write_network(network, output.with_suffix(f".{chosen}"))]
+    else:  # one file per layer: <name>_nodes.<ext>, <name>_edges.<ext>
+        written = []
+        for layer, frame in (("nodes", network.nodes), ("edges", network.edges)):
+            target = output.with_name(f"{output.stem}_{layer}.{chosen}")
+            written += write_layer(frame, target, chosen)
+    console.print(
+        f"wrote {', '.join(map(str, written))} "
+        f"({len(network.nodes)} nodes, {len(network.edges)} edges)"
+    )
+    if chosen == "shp":
+        console.print(SHAPEFILE_NOTE)
     if map_path is not None:
         console.print(f"wrote {plot_network(network, map_path)}")
+
+
+SHAPEFILE_NOTE = (
+    "note: shapefile field names are cut to 10 characters and text to 254; "
+    "use .gpkg to keep them whole"
+)
+
+
+def _result_export(kind: str):
+    """``corredor export flows|criticality FOLDER -o FILE``: one layer of a results folder."""
+
+    @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        help="Output file (.gpkg, .geojson, .csv or .shp; or give --format).",
+    )
+    @click.option("--format", "fmt", type=click.Choice(LAYER_FORMATS), help="Override the suffix.")
+    def command(folder: Path, output: Path, fmt: str | None) -> None:
+        chosen = _layer_format(output, fmt)
+        frame = read_result_layer(folder, kind)
+        written = write_layer(frame, output, chosen)
+        console.print(f"wrote {', '.join(map(str, written))} ({len(frame)} edges)")
+        if chosen == "shp":
+            console.print(SHAPEFILE_NOTE)
+
+    return command
+
+
+export.command("flows", help="Write the edge results of a `corredor run` folder.")(
+    _result_export("flows")
+)
+export.command("criticality", help="Write the edges of a `corredor criticality` folder.")(
+    _result_export("criticality")
+)
+
+
+def _layer_format(output: Path, fmt: str | None) -> str:
+    try:
+        return layer_format(output, fmt)
+    except CorredorError as exc:
+        raise click.BadParameter(str(exc), param_hint="--output") from None
+
+
+@cli.command()
+@click.argument("first", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("second", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@output_folder_option
+def compare(first: Path, second: Path, output: Path) -> None:
+    """Compare two `corredor run` folders: KPI differences and a flow-difference layer."""
+    comparison = compare_runs(first, second)
+    with output_folder(output) as folder:
+        comparison.kpis.to_csv(folder / "kpi_differences.csv", index=False)
+        write_layer(comparison.flows, folder / "flow_difference.gpkg")
+        write_layer(comparison.flows, folder / "flow_difference.geojson")
+    console.print(_table(comparison.kpis, f"{comparison.names[1]} minus {comparison.names[0]}"))
+    changed = comparison.flows.reindex(
+        comparison.flows["flow_difference_trucks_day"].abs().sort_values(ascending=False).index
+    ).head(10)
+    console.print(
+        _table(
+            changed[
+                [
+                    "edge_id",
+                    "ref",
+                    "first_flow_trucks_day",
+                    "second_flow_trucks_day",
+                    "flow_difference_trucks_day",
+                ]
+            ].round(1),
+            "Largest flow differences on the worst days (trucks/day)",
+        )
+    )
+    if comparison.unmatched:
+        console.print(f"{comparison.unmatched} edges appear in only one run (left out)")
+    console.print(
+        f"wrote {output}/ (kpi_differences.csv, flow_difference.gpkg, flow_difference.geojson)"
+    )
 
 
 def _table(frame: pd.DataFrame, title: str) -> Table:

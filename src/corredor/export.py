@@ -11,6 +11,7 @@ import math
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -189,7 +190,9 @@ def run_layers(network: Network, table: pd.DataFrame) -> dict[str, gpd.GeoDataFr
     first = edges.loc[~link.duplicated()]
     link_columns = [c for c in ("link_id", "ref", "name", "road_class") if c in first.columns]
     flow_change = gpd.GeoDataFrame(
-        first[link_columns].reset_index(drop=True).assign(
+        first[link_columns]
+        .reset_index(drop=True)
+        .assign(
             baseline_flow_trucks_day=sums["baseline_flow_trucks_day"].to_numpy(),
             disrupted_flow_trucks_day=sums["disrupted_flow_trucks_day"].to_numpy(),
             flow_change_trucks_day=sums["flow_change_trucks_day"].to_numpy(),
@@ -244,3 +247,73 @@ def write_styled_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> 
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+#: Formats ``corredor export`` writes a layer to.
+LAYER_FORMATS = ("gpkg", "geojson", "csv", "shp")
+
+
+def layer_format(path: str | Path, fmt: str | None = None) -> str:
+    """The format to write: ``fmt`` if given, else the file's suffix; an unknown one is an error."""
+    chosen = (fmt or Path(path).suffix.lstrip(".")).lower()
+    if chosen not in LAYER_FORMATS:
+        raise CorredorError(
+            f"{path}: unknown layer format {chosen!r}; use one of {', '.join(LAYER_FORMATS)}"
+        )
+    return chosen
+
+
+def write_layer(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None) -> list[Path]:
+    """One layer as GeoPackage, RFC 7946 GeoJSON, CSV (geometry as WKT) or shapefile.
+
+    Shapefiles cannot hold booleans, names over 10 characters or text over 254: booleans
+    become 0/1, GDAL shortens the names and cuts long text (a ``.cpg`` keeps UTF-8); use
+    GeoPackage to keep everything. Written atomically.
+    """
+    path = Path(path)
+    fmt = layer_format(path, fmt)
+    path = path.with_suffix(f".{fmt}")
+    if fmt == "geojson":
+        return [write_geojson([frame], path)]
+    if fmt == "csv":
+        table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        table["wkt"] = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=6)
+        _atomic_write_text(path, table.to_csv(index=False))
+        return [path]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
+    try:
+        if fmt == "gpkg":
+            pyogrio.write_dataframe(frame, staging / path.name, layer=path.stem, driver="GPKG")
+        else:
+            flags = frame.select_dtypes("bool").columns
+            shp = frame.assign(**{column: frame[column].astype("int32") for column in flags})
+            with warnings.catch_warnings():  # name laundering and truncation: documented above
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pyogrio.write_dataframe(
+                    shp,
+                    staging / path.name,
+                    driver="ESRI Shapefile",
+                    layer_options={"ENCODING": "UTF-8"},
+                )
+        written = []
+        for part in sorted(staging.iterdir()):
+            part.chmod(0o644)
+            written.append(part.replace(path.parent / part.name))
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_result_layer(folder: str | Path, kind: str) -> gpd.GeoDataFrame:
+    """The edge layer of a ``corredor run`` folder (``flows``) or a criticality folder."""
+    folder = Path(folder)
+    file_name, layer = {
+        "flows": ("edges.gpkg", "edges"),
+        "criticality": ("criticality.gpkg", "criticality"),
+    }[kind]
+    path = folder / file_name
+    if not path.is_file():
+        command = "corredor run" if kind == "flows" else "corredor criticality"
+        raise CorredorError(f"{folder}: no {file_name} here; is this a `{command}` folder?")
+    return pyogrio.read_dataframe(path, layer=layer)

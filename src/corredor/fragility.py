@@ -37,6 +37,7 @@ from scipy.sparse.csgraph import depth_first_order, dijkstra
 from corredor.demand import DEMAND_COLUMNS
 from corredor.errors import CorredorError
 from corredor.export import write_edge_results
+from corredor.mapping import dress_map
 from corredor.mincut import ABROAD_CLASSES, Cut, local_detours
 from corredor.network import CRS, Network
 from corredor.report import undirected_links
@@ -44,6 +45,7 @@ from corredor.reroute import RerouteModel, RerouteParams
 from corredor.routing import MIN_WEIGHT, CompiledGraph, WeightedCSR, edge_weights
 from corredor.scenario import Selector, select_edges
 from corredor.simulate import EdgeArrays, state_kpis
+from corredor.styles import embed_styles
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -451,6 +453,7 @@ def write_criticality(
     Min cuts go to ``cuts.csv`` and a ``cuts`` layer of the GeoPackage.
     """
     written = write_edge_results(network, result.edges, folder, name="criticality")
+    embed_styles(written[0], ["criticality"])  # QGIS opens it graduated by rank
     tables = {"links": result.links, "nodes": result.nodes, "crossings": result.crossings,
               "corridors": result.corridors}
     if result.cuts:
@@ -503,9 +506,8 @@ def plot_criticality(
         "Link criticality: extra generalised cost + cargo delay per day of closure (USD)\n"
         f"line width up to {scale:,.0f} USD/day; grey: closing it affects no modelled trip"
     )
-    ax.set(xlabel="longitude", ylabel="latitude",
-           aspect=1.0 / np.cos(np.radians(network.nodes.geometry.y.mean())))
-    ax.legend(loc="lower left", fontsize=8)
+    ax.set(xlabel="longitude", ylabel="latitude")
+    dress_map(ax, network)
     fig.tight_layout()
     tmp = Path(path).with_name(f".tmp-{Path(path).name}")
     fig.savefig(tmp, format="png")
