@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SHARED := ../shared/data
+# Maps draw state outlines when a boundary file is available (none is bundled).
+BOUNDARIES := $(wildcard $(SHARED)/boundaries/estatal.shp)
+export CORREDOR_BOUNDARIES ?= $(BOUNDARIES)
 
 .PHONY: demo test bench lint clean
 

@@ -75,7 +75,7 @@ def test_invalid_network_file_is_an_error_with_exit_code_2(tmp_path):
 def test_unknown_export_format_is_refused_and_nothing_written(tmp_path):
     result = CliRunner().invoke(cli, ["export", "network", "-o", str(tmp_path / "n.kml")])
     assert result.exit_code == 2
-    assert "use a .gpkg or .geojson file name" in result.output
+    assert "use one of gpkg, geojson, csv, shp" in result.output
     assert list(tmp_path.iterdir()) == []
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from corredor.errors import CorredorError
+from corredor.mapping import dress_map
 from corredor.montecarlo import MonteCarloResult
 from corredor.network import Network
 from corredor.scenario import MonteCarlo, Scenario
@@ -148,8 +149,6 @@ def plot_network(
     """Write a PNG map of the network coloured by road class, bridges and crossings marked."""
     path = Path(path)
     fig, ax = plt.subplots(figsize=(12, 9), dpi=120)
-    if outline is not None:
-        outline.to_crs(network.edges.crs).boundary.plot(ax=ax, color="#cccccc", linewidth=0.5)
     links = network.edges.loc[undirected_links(network).index]
     for road_class, colour in ROAD_CLASS_COLOURS.items():
         subset = links[links["road_class"] == road_class]
@@ -182,8 +181,7 @@ def plot_network(
     ax.set_title(title)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
-    ax.set_aspect(1.0 / np.cos(np.radians(nodes.geometry.y.mean())))
-    ax.legend(loc="lower left", fontsize=7, frameon=True)
+    dress_map(ax, network, outline=outline)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -399,9 +397,7 @@ def plot_flow_change(
     )
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
-    ax.set_aspect(1.0 / np.cos(np.radians(network.nodes.geometry.y.mean())))
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower left", fontsize=8)
+    dress_map(ax, network)
     fig.tight_layout()
     return _save(fig, Path(path))
 

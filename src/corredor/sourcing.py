@@ -52,6 +52,7 @@ from pyproj import Geod
 
 from corredor.errors import NoPathError, SolverError
 from corredor.export import write_geojson
+from corredor.mapping import dress_map
 from corredor.montecarlo import draw_events
 from corredor.network import CRS, Network, link_keys
 from corredor.pipeline import prepare
@@ -726,11 +727,10 @@ def plot_routes(result: SourcingResult, path: Path) -> Path:
         ax.annotate(site.site, xy, fontsize=8, xytext=(4, 4), textcoords="offset points")
     west, south, east, north = routes.total_bounds
     pad = 0.1 * max(east - west, north - south, 1.0)
-    ax.set(xlim=(west - pad, east + pad), ylim=(south - pad, north + pad),
-           aspect=1.0 / np.cos(np.radians((south + north) / 2)))
+    ax.set(xlim=(west - pad, east + pad), ylim=(south - pad, north + pad))
     ax.set_title(f"{case.spec.name}: routes to {case.spec.buyer.name}\n"
                  f"recommended: {result.recommended.label()}")
-    ax.legend(loc="lower left", fontsize=8)
+    dress_map(ax, case.network)
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)

@@ -1,0 +1,187 @@
+"""Map dressing: state outline (from $CORREDOR_BOUNDARIES), scale bar, north arrow, labels."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import pandas as pd
+import pytest
+import yaml
+
+from corredor import fragility, mapping, report, sourcing
+from corredor.fragility import FragilityParams, assess_fragility
+from corredor.layers import apply_layers
+from corredor.mapping import (
+    BOUNDARIES_ENV,
+    MapStyle,
+    dress_map,
+    km_per_degree_lon,
+    nice_scale_km,
+    short_crossing_name,
+)
+
+from factories import make_network
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# A small Bajío-sized network: León, Silao, Querétaro, a border crossing to a US node.
+COORDS = {"mx:leon": (-101.68, 21.12), "mx:silao": (-101.43, 20.94),
+          "mx:queretaro": (-100.39, 20.59), "mx:nuevo_laredo": (-99.51, 27.48),
+          "us:laredo": (-99.50, 27.53)}
+LINKS = [("mx:leon", "mx:silao", 30.0), ("mx:silao", "mx:queretaro", 120.0),
+         ("mx:queretaro", "mx:nuevo_laredo", 900.0), ("mx:nuevo_laredo", "us:laredo", 5.0)]
+
+
+@pytest.fixture(autouse=True)
+def boundaries(shared_data, monkeypatch):
+    """Maps draw the INEGI state outline of the reference data (skipped without it)."""
+    path = shared_data / "boundaries" / "estatal.shp"
+    monkeypatch.setenv(BOUNDARIES_ENV, str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def network():
+    return make_network(
+        COORDS, LINKS,
+        road_class=["motorway", "motorway", "motorway", "border"],
+        name=["a", "b", "c", "World Trade Bridge (Nuevo Laredo – Laredo)"],
+        bridge=[True, False, False, False],
+    )
+
+
+@pytest.fixture
+def dressed(monkeypatch):
+    """Record each axis the plotting functions dress (the figure itself is closed on save)."""
+    calls = []
+
+    def spy(ax, network, **kwargs):
+        decoration = mapping.dress_map(ax, network, **kwargs)
+        calls.append((ax, decoration))
+        return decoration
+
+    for module in (report, fragility, sourcing):
+        monkeypatch.setattr(module, "dress_map", spy)
+    return calls
+
+
+def outline_drawn(ax) -> bool:
+    """The state outline is the polygon collection drawn underneath everything (zorder 0)."""
+    return any(c.get_zorder() == 0 and len(c.get_paths()) >= 32 for c in ax.collections)
+
+
+def assert_png_map(path, calls):
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    assert len(calls) == 1
+    ax, decoration = calls[0]
+    assert outline_drawn(ax)
+    assert decoration.scale_km > 0
+    assert any(text.get_gid() == "north_arrow" for text in ax.texts)
+
+
+def test_outline_comes_from_the_boundaries_named_in_the_environment(boundaries):
+    assert MapStyle().outline_path == boundaries
+    fig, ax = plt.subplots()
+    dress_map(ax, make_network(COORDS, LINKS))
+    plt.close(fig)
+    assert outline_drawn(ax)
+
+
+def test_scale_bar_length_is_right_for_the_latitude(network):
+    assert km_per_degree_lon(0.0) == pytest.approx(111.32)
+    assert km_per_degree_lon(60.0) == pytest.approx(55.66)
+    assert nice_scale_km(2600.0) == 500.0
+    assert nice_scale_km(130.0) == 20.0
+    fig, ax = plt.subplots()
+    ax.set_xlim(-104.0, -98.0)
+    ax.set_ylim(19.0, 23.0)
+    decoration = dress_map(ax, network)
+    plt.close(fig)
+    assert decoration.latitude == pytest.approx(21.0)
+    width_km = 6.0 * 111.32 * math.cos(math.radians(21.0))  # ~624 km
+    assert decoration.scale_km == 100.0  # largest 1-2-5 length under a fifth of the width
+    assert decoration.scale_degrees_lon == pytest.approx(100.0 / (width_km / 6.0))
+    bar = next(line for line in ax.lines if line.get_gid() == "scale_bar")
+    assert abs(bar.get_xdata()[1] - bar.get_xdata()[0]) == pytest.approx(
+        decoration.scale_degrees_lon)
+    assert any(text.get_text() == "100 km" for text in ax.texts)
+
+
+def test_north_arrow_labels_and_extent(network):
+    fig, ax = plt.subplots()
+    ax.plot([-102.0, -99.0], [20.0, 28.0], label="data")
+    before = ax.get_xlim(), ax.get_ylim()
+    decoration = dress_map(ax, network, style=MapStyle(cities=("mx:leon", "mx:queretaro",
+                                                               "mx:nowhere")))
+    plt.close(fig)
+    assert (ax.get_xlim(), ax.get_ylim()) == before  # the outline does not widen the view
+    assert outline_drawn(ax)
+    assert any(text.get_gid() == "north_arrow" and text.get_text() == "N" for text in ax.texts)
+    assert decoration.labels["mx:leon"] == "MX:LEON"
+    assert decoration.labels["mx:queretaro"] == "MX:QUERETARO"
+    assert decoration.labels["mx:nuevo_laredo-us:laredo-3"] == "World Trade Bridge"
+    assert "mx:nowhere" not in decoration.labels
+    shown = {text.get_text() for text in ax.texts}
+    assert {"MX:LEON", "MX:QUERETARO", "World Trade Bridge"} <= shown
+    assert ax.get_legend() is not None
+
+
+def test_overlapping_labels_are_dropped_and_a_missing_outline_is_skipped(network, tmp_path):
+    fig, ax = plt.subplots(figsize=(3, 3))
+    ax.set_xlim(-120.0, -85.0)
+    ax.set_ylim(14.0, 33.0)
+    style = MapStyle(outline_path=tmp_path / "absent.geojson", cities=("mx:leon", "mx:silao"))
+    decoration = dress_map(ax, network, style=style)
+    plt.close(fig)
+    assert "mx:leon" in decoration.labels
+    assert "mx:silao" not in decoration.labels  # 30 km away: would print on top of León
+    assert not outline_drawn(ax)
+
+
+def test_short_crossing_names():
+    assert short_crossing_name("Nuevo Progreso – Progreso") == "Nuevo Progreso"
+    assert short_crossing_name("Mesa de Otay (Tijuana) – Otay Mesa") == "Mesa de Otay"
+
+
+def test_network_map_is_dressed(network, dressed, tmp_path):
+    assert_png_map(report.plot_network(network, tmp_path / "network.png"), dressed)
+
+
+def test_flow_change_map_is_dressed(network, dressed, tmp_path):
+    n = len(network.edges)
+    table = pd.DataFrame({"flow_change_trucks_day": [100.0, -50.0] + [0.0] * (n - 2),
+                          "is_closed": [False] * (n - 1) + [True]})
+    path = report.plot_flow_change(network, table, tmp_path / "flow.png", title="test")
+    assert_png_map(path, dressed)
+
+
+def test_criticality_map_is_dressed(network, dressed, tmp_path):
+    demand = pd.DataFrame({"origin": ["mx:leon"], "destination": ["us:laredo"],
+                           "segment": ["test"], "trucks_day": [100.0],
+                           "value_usd_per_truck": [10_000.0]})
+    result = assess_fragility(network, demand, params=FragilityParams(weight="length_km"))
+    path = fragility.plot_criticality(network, result, tmp_path / "criticality.png")
+    assert_png_map(path, dressed)
+
+
+def test_sourcing_routes_map_is_dressed(dressed, tmp_path):
+    net = apply_layers(make_network(COORDS, LINKS))
+    spec = {
+        "name": "maps", "buyer": {"node": "us:laredo", "name": "plant"},
+        "candidates": [
+            {"name": "A", "node": "mx:leon", "price_usd_per_truckload": 1000},
+            {"name": "B", "node": "mx:queretaro", "price_usd_per_truckload": 1050},
+        ],
+        "weekly_truckloads": 7, "inventory_days": 2,
+        "shortfall_penalty_usd_per_truckload": 1000,
+        "monte_carlo": {"runs": 20, "seed": 1, "horizon_days": 30},
+    }
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    result = sourcing.analyse(net, sourcing.load_sourcing_spec(path))
+    png = sourcing.plot_routes(result, tmp_path / "routes.png")
+    assert_png_map(png, dressed)
