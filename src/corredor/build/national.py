@@ -23,7 +23,8 @@ from corredor.network import CRS, Network
 DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "mexico"
 
 _NODE_FIELDS = ["node_id", "kind", "name", "state", "lon", "lat", "source"]
-_LINK_FIELDS = [
+#: Columns of links.csv and foreign_links.csv (the authoring scripts write them in this order).
+LINK_FIELDS = [
     "link_id",
     "u",
     "v",
@@ -108,8 +109,8 @@ def load_national(data_dir: Path | None = None) -> Network:
 
     links = pd.concat(
         [
-            read_table(data_dir / "links.csv", _LINK_FIELDS),
-            read_table(data_dir / "foreign_links.csv", _LINK_FIELDS),
+            read_table(data_dir / "links.csv", LINK_FIELDS),
+            read_table(data_dir / "foreign_links.csv", LINK_FIELDS),
         ],
         ignore_index=True,
     )
