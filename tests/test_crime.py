@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 from shapely.geometry import box
 
+from corredor.boundaries import read_boundaries
 from corredor.errors import CorredorError, DataFileError
 from corredor.layers.crime import (
     CON_VIOLENCIA,
@@ -21,7 +22,6 @@ from corredor.layers.crime import (
     bundled_crime_counts,
     calibrate_theft,
     cargo_theft_counts,
-    read_boundaries,
     read_sesnsp,
     scale_theft,
 )

@@ -23,6 +23,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import box, mapping
 
+from corredor.boundaries import read_states
 from corredor.build.osm import (
     OsmParams,
     OverpassOptions,
@@ -34,11 +35,12 @@ from corredor.build.osm import (
     parse_maxspeed,
     parse_refs,
     read_polygon,
-    read_states,
 )
 from corredor.build.pbf import network_from_pbf
 from corredor.errors import DataFileError
 from corredor.network import Network
+
+GEOD = Geod(ellps="WGS84")
 
 NODES = {
     1: (-101.68, 21.12), 2: (-101.43, 20.94),  # León and Silao junctions
@@ -234,10 +236,10 @@ def test_oneway_minus_one_runs_against_the_drawing_and_two_way_has_both(built):
 
 def test_lengths_are_geodesic(built):
     lengths = dict(zip(built.edges["edge_id"], built.edges["length_km"], strict=True))
-    geod = Geod(ellps="WGS84")
     lons, lats = zip(*(NODES[n] for n in (13, 14)), strict=True)
-    assert lengths["w102:n13-n14:fwd"] == pytest.approx(geod.line_length(lons, lats) / 1000)
-    assert 30 < built.edges.loc[built.edges["road_class"] == "motorway", "length_km"].sum() < 80
+    assert lengths["w102:n13-n14:fwd"] == pytest.approx(GEOD.line_length(lons, lats) / 1000)
+    geodesic_km = [GEOD.geometry_length(line) / 1000 for line in built.edges.geometry]
+    assert built.edges["length_km"].to_numpy() == pytest.approx(geodesic_km, rel=1e-9)
 
 
 def test_same_input_gives_same_ids_and_gpkg_round_trip(tmp_path, fixture_osm, built):
@@ -325,7 +327,8 @@ def test_real_osm_xml_builds_with_the_classes_it_has(shared_data):
     assert oakland.problems() == [] and len(oakland.edges) == 5
     assert set(oakland.edges["name"]) == {"7th Street"}  # mapped as two one-way carriageways
     assert oakland.edges["oneway"].all() and set(oakland.edges["lanes"]) == {1.0, 2.0, 3.0}
-    assert 1.2 < oakland.edges["length_km"].sum() < 1.6
+    geodesic_km = [GEOD.geometry_length(line) / 1000 for line in oakland.edges.geometry]
+    assert oakland.edges["length_km"].to_numpy() == pytest.approx(geodesic_km, rel=1e-9)
 
 
 def test_real_osm_xml_without_freight_roads_is_a_clear_error(shared_data):

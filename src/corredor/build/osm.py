@@ -602,28 +602,6 @@ def _source(defaults: pd.Series) -> pd.Series:
 # -- states --------------------------------------------------------------------------
 
 
-def read_states(path: str | os.PathLike[str], *, field: str | None = None) -> gpd.GeoDataFrame:
-    """State polygons with a 2-digit INEGI ``state`` code (e.g. INEGI ``estatal.shp``).
-
-    ``field`` names the code column; by default CVE_ENT, then CVEGEO, then state.
-    """
-    path = Path(path)
-    try:
-        frame = pyogrio.read_dataframe(path)
-    except DataSourceError as exc:
-        raise DataFileError(f"{path}: not a readable polygon file ({exc})") from exc
-    candidates = [field] if field else ["CVE_ENT", "CVEGEO", "state"]
-    found = next((c for c in candidates if c in frame.columns), None)
-    if found is None:
-        raise DataFileError(
-            f"{path}: no state code column {' or '.join(candidates)} "
-            f"(have {', '.join(c for c in frame.columns if c != 'geometry')})"
-        )
-    codes = frame[found].astype(str).str.strip().str[:2].str.zfill(2)
-    return gpd.GeoDataFrame({"state": codes}, geometry=frame.geometry.values,
-                            crs=frame.crs).to_crs(CRS)
-
-
 def _states_of(lon: np.ndarray, lat: np.ndarray, states: gpd.GeoDataFrame | None) -> np.ndarray:
     """INEGI code of the polygon holding each point ('' outside all, or without polygons)."""
     codes = np.full(len(lon), "", dtype=object)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
+from corredor.boundaries import read_states
 from corredor.build.facilities import (
     FacilityParams,
     attach_bundled,
@@ -23,7 +24,6 @@ from corredor.build.osm import (
     network_from_overpass,
     network_from_xml,
     read_polygon,
-    read_states,
 )
 from corredor.build.pbf import network_from_pbf
 from corredor.cache import user_cache_dir
@@ -245,7 +245,7 @@ def build() -> None:
 @click.option(
     "--state-field",
     default=None,
-    help="Column of --states with the INEGI code (default: CVE_ENT, CVEGEO or state).",
+    help="Column of --states with the INEGI code (default: code, CVEGEO, CVE_ENT, state or id).",
 )
 @click.option(
     "--facilities",

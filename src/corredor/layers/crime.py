@@ -32,14 +32,13 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pyogrio.errors import DataSourceError
 
+from corredor.boundaries import read_boundaries
 from corredor.build.national import DATA_DIR, read_table
 from corredor.errors import CorredorError, DataFileError
-from corredor.network import CRS, ROAD_CLASSES, Network
+from corredor.network import ROAD_CLASSES, Network
 
 #: Month columns of the SESNSP files, in order (canonical, accent-free, lower case).
 MONTHS = (
@@ -335,54 +334,6 @@ class CrimeParams(BaseModel):
 
 
 # -- areas: which state / municipality each edge runs through ---------------------
-
-
-def read_boundaries(
-    source: str | os.PathLike[str] | gpd.GeoDataFrame, *, id_column: str | None = None
-) -> gpd.GeoDataFrame:
-    """State or municipal polygons as a GeoDataFrame with a ``code`` column (INEGI code).
-
-    The code column is ``id_column`` or the first of ``code``, ``CVEGEO``, ``id``;
-    codes of up to 2 digits are states, of 4-5 digits municipalities (zero-padded).
-    """
-    if isinstance(source, gpd.GeoDataFrame):
-        frame, where = source, "boundaries"
-    else:
-        where = str(source)
-        if not Path(source).is_file():
-            raise DataFileError(f"{where}: boundaries file not found")
-        try:
-            frame = pyogrio.read_dataframe(source)
-        except DataSourceError as exc:
-            raise DataFileError(f"{where}: not a readable vector file ({exc})") from exc
-    candidates = [id_column] if id_column else ["code", "CVEGEO", "id"]
-    column = next((c for c in candidates if c in frame.columns), None)
-    if column is None:
-        raise DataFileError(
-            f"{where}: no area code column {' or '.join(candidates)} "
-            f"(columns: {', '.join(map(str, frame.columns))})"
-        )
-    if frame.crs is None:
-        raise DataFileError(f"{where}: no CRS; set one (e.g. EPSG:4326) before joining")
-    raw = frame[column]
-    if pd.api.types.is_numeric_dtype(raw):
-        raw = raw.astype("int64")
-    codes = raw.astype(str).str.strip()
-    digits = codes.str.len()
-    if not codes.str.fullmatch(r"\d+").all() or not (
-        (digits <= 2).all() or digits.between(4, 5).all()
-    ):
-        raise DataFileError(
-            f"{where}: column '{column}' must hold INEGI codes, all state (1-2 digits) or all "
-            f"municipal (4-5 digits); e.g. {', '.join(codes.head(3))}"
-        )
-    codes = codes.str.zfill(2 if (digits <= 2).all() else 5)
-    geometry = frame.geometry.to_crs(CRS)
-    invalid = ~geometry.is_valid
-    if invalid.any():
-        geometry = geometry.copy()
-        geometry[invalid] = geometry[invalid].make_valid()
-    return gpd.GeoDataFrame({"code": codes.to_numpy()}, geometry=geometry.to_numpy(), crs=CRS)
 
 
 def area_shares(
