@@ -23,11 +23,12 @@ def bajio(tmp_path_factory):
     result = run(prepared)
     mp.undo()
     scenario = prepared.scenario_file.scenario
-    summary = run_summary(prepared.network, prepared.demand, scenario, result,
+    table = edge_table(prepared.network, result)
+    summary = run_summary(prepared.network, prepared.demand, scenario, result, table,
                           flood_grade=prepared.flood_grade)
     folder = tmp_path_factory.mktemp("report")
     images = {
-        "flow change": plot_flow_change(prepared.network, edge_table(prepared.network, result),
+        "flow change": plot_flow_change(prepared.network, table,
                                         folder / "flow_change.png", title=scenario.name),
         "timeline": plot_timeline(result.timeline, folder / "timeline.png", title=scenario.name),
     }

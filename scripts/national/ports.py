@@ -31,29 +31,13 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # do not leave __pycache__ next to the scripts
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from corredor.build.national import PORT_FIELDS  # noqa: E402
+
 from common import OUT_DIR, SHARED_DATA, geodesic_km, mexican_place, slug  # noqa: E402
 
 WPI_FILE = SHARED_DATA / "ports" / "mexico_ports_wpi.csv"
 OUT_FILE = OUT_DIR / "ports.csv"
 
-COLUMNS = [
-    "node_id",
-    "name",
-    "locode",
-    "wpi_number",
-    "state",
-    "lon",
-    "lat",
-    "access_node",
-    "access_km",
-    "teu",
-    "tonnes",
-    "throughput_year",
-    "throughput_source",
-    "capacity_trucks_day",
-    "capacity_method",
-    "source",
-]
 
 MIN_ACCESS_KM = 1.0
 
@@ -303,7 +287,7 @@ def main() -> None:
     rows = build()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     with OUT_FILE.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(handle, fieldnames=PORT_FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     print(f"wrote {len(rows)} ports to {OUT_FILE}")

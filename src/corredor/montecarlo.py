@@ -64,6 +64,7 @@ class _Inputs:
     baseline_kpis: dict[str, float]
     unmet_cost: np.ndarray
     region_of_link: dict[str, np.ndarray]
+    region_depths: dict[str, np.ndarray]
     flood_rps: list[int]
     bridge_links: list[np.ndarray]
     blockade_masks: list[np.ndarray]
@@ -127,6 +128,7 @@ def _prepare(network, demand, spec, cost_params, reroute_params, curve) -> _Inpu
     links = link_keys(network)
     flood_rps: list[int] = []
     region_of_link: dict[str, np.ndarray] = {}
+    region_depths: dict[str, np.ndarray] = {}
     if spec.floods is not None:
         flood_rps = sorted(
             int(c.removeprefix("flood_rp").removesuffix("_depth_max_m"))
@@ -143,8 +145,12 @@ def _prepare(network, demand, spec, cost_params, reroute_params, curve) -> _Inpu
             else np.ones(len(network.edges), dtype=bool)
         )
         region = network.edges["state"].str.split(";").str[0].fillna("")
+        depth = network.edges[[f"flood_rp{rp}_depth_max_m" for rp in flood_rps]].to_numpy(
+            dtype=float
+        )
         for code in sorted(set(region[eligible]) - {""}):
             region_of_link[code] = region.eq(code).to_numpy() & eligible
+            region_depths[code] = depth[region_of_link[code]]  # read once, not per draw
     bridge_links = []
     if spec.bridge_failures is not None:
         mask = select_edges(network, spec.bridge_failures.select)
@@ -161,6 +167,7 @@ def _prepare(network, demand, spec, cost_params, reroute_params, curve) -> _Inpu
         baseline_kpis=state_kpis(network, value, unmet_cost, base, baseline),
         unmet_cost=unmet_cost,
         region_of_link=region_of_link,
+        region_depths=region_depths,
         flood_rps=flood_rps,
         bridge_links=bridge_links,
         blockade_masks=[select_edges(network, b.select) for b in spec.blockades],
@@ -258,16 +265,14 @@ class _Evaluator:
 
     def _floods(self, rng: np.random.Generator) -> list[ActiveDisruption]:
         inputs = self.inputs
-        edges = inputs.network.edges
         rps = np.array(inputs.flood_rps, dtype=float)
-        depth_columns = [f"flood_rp{rp}_depth_max_m" for rp in inputs.flood_rps]
         events = []
         season = inputs.spec.floods.season
         for code, mask in inputs.region_of_link.items():
             period = 1.0 / max(rng.random(), 1e-12)  # annual-maximum return period
             if period < inputs.curve.channel_rp:
                 continue
-            depths = edges.loc[mask, depth_columns].to_numpy(dtype=float)
+            depths = inputs.region_depths[code]
             at = np.clip(np.log(period), np.log(rps[0]), np.log(rps[-1]))
             below = period < rps[0]
             depth = np.array(

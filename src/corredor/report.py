@@ -21,7 +21,7 @@ from corredor.mapping import dress_map
 from corredor.montecarlo import MonteCarloResult
 from corredor.network import Network
 from corredor.scenario import MonteCarlo, Scenario
-from corredor.simulate import SimulationResult, edge_table
+from corredor.simulate import SimulationResult
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -191,15 +191,16 @@ def run_summary(
     demand: pd.DataFrame,
     scenario: Scenario,
     result: SimulationResult,
+    table: pd.DataFrame,
     *,
     flood_grade: str,
     top: int = 10,
 ) -> dict:
     """Headline KPIs, bottlenecks, affected OD pairs and facility flows of one run.
 
-    Plain, rounded JSON-ready values, so the same inputs give byte-identical output.
+    ``table`` is ``simulate.edge_table(network, result)``. Plain, rounded
+    JSON-ready values, so the same inputs give byte-identical output.
     """
-    table = edge_table(network, result)
     edges = network.edges.reset_index(drop=True)
     worst_day = result.worst_day
     _, worst = result.worst_state

@@ -58,10 +58,12 @@ _CROSSING_FIELDS = [
     "waypoints",
     "source",
 ]
-_PORT_FIELDS = [
+#: Columns of ports.csv, in the order ``scripts/national/ports.py`` writes them.
+PORT_FIELDS = [
     "node_id",
     "name",
     "locode",
+    "wpi_number",
     "state",
     "lon",
     "lat",
@@ -102,7 +104,7 @@ def load_national(data_dir: Path | None = None) -> Network:
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     mx_nodes = read_table(data_dir / "nodes.csv", _NODE_FIELDS)
     foreign = read_table(data_dir / "foreign_nodes.csv", _FOREIGN_NODE_FIELDS)
-    ports = read_table(data_dir / "ports.csv", _PORT_FIELDS)
+    ports = read_table(data_dir / "ports.csv", PORT_FIELDS)
     nodes = _nodes_frame(mx_nodes, foreign, ports)
     points = dict(zip(nodes["node_id"], nodes.geometry, strict=True))
     states = dict(zip(nodes["node_id"], nodes["state"], strict=True))

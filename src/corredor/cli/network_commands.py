@@ -53,6 +53,9 @@ from corredor.report import (
     plot_network,
 )
 
+#: An input file that must exist (click reports a missing one with exit code 2).
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
 
 @cli.command()
 @network_option
@@ -115,7 +118,7 @@ class FloodRasterParam(click.ParamType):
 @network_option
 @click.option(
     "--crime",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="SESNSP incidence CSV, state (IDEFC_NM_*) or municipal (IDM_NM_*) level "
     "[default: the bundled state table].",
 )
@@ -128,7 +131,7 @@ class FloodRasterParam(click.ParamType):
 )
 @click.option(
     "--boundaries",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="State or municipal polygons (INEGI code in CVEGEO or id): theft is assigned by "
     "the length of each edge inside each polygon.",
 )
@@ -202,9 +205,6 @@ def layers(
     console.print(f"wrote {write_network(weighted, output)} ({len(edges)} edges weighted)")
 
 
-_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-
 @cli.group()
 def build() -> None:
     """Build a network from a source."""
@@ -220,10 +220,14 @@ def build() -> None:
     help="A box in degrees: west south east north (downloads).",
 )
 @click.option(
-    "--polygon", type=_FILE, help="An area file: GeoJSON, GeoPackage, shapefile (downloads)."
+    "--polygon",
+    type=EXISTING_FILE,
+    help="An area file: GeoJSON, GeoPackage, shapefile (downloads).",
 )
-@click.option("--osm", "osm_file", type=_FILE, help="An OSM XML file (.osm, .osm.bz2).")
-@click.option("--pbf", "pbf_file", type=_FILE, help="An .osm.pbf extract, e.g. Geofabrik's Mexico.")
+@click.option("--osm", "osm_file", type=EXISTING_FILE, help="An OSM XML file (.osm, .osm.bz2).")
+@click.option(
+    "--pbf", "pbf_file", type=EXISTING_FILE, help="An .osm.pbf extract, e.g. Geofabrik's Mexico."
+)
 @click.option(
     "-o",
     "--output",
@@ -239,7 +243,7 @@ def build() -> None:
 )
 @click.option(
     "--states",
-    type=_FILE,
+    type=EXISTING_FILE,
     help="State polygons (e.g. INEGI estatal.shp) to fill 'state' by point in polygon.",
 )
 @click.option(

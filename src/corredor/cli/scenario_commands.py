@@ -70,8 +70,14 @@ def run(scenario_path: Path, output: Path, jobs: int, lang: str) -> None:
         result = pipeline_run(
             prepared, progress=lambda done, total: progress.update(task, completed=done)
         )
+    table = edge_table(prepared.network, result)
     summary = run_summary(
-        prepared.network, prepared.demand, scenario, result, flood_grade=prepared.flood_grade
+        prepared.network,
+        prepared.demand,
+        scenario,
+        result,
+        table,
+        flood_grade=prepared.flood_grade,
     )
     monte_carlo = None
     if scenario.monte_carlo is not None:
@@ -87,7 +93,6 @@ def run(scenario_path: Path, output: Path, jobs: int, lang: str) -> None:
                 progress=lambda done, total: progress.update(task, completed=done),
             )
         summary["monte_carlo"] = monte_carlo_summary(monte_carlo, scenario.monte_carlo)
-    table = edge_table(prepared.network, result)
     with output_folder(output) as folder:
         write_run_layers(prepared.network, table, folder)
         (folder / "summary.json").write_text(
