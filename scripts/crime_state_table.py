@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from corredor.build.national import DATA_DIR
+from corredor.networks.national import DATA_DIR
 from corredor.layers.crime import (
     CARGO_THEFT,
     CRIME_STATE_FIELDS,

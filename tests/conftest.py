@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corredor.build.national import load_national
+from corredor.networks.national import load_national
 from corredor.demand import bundled_demand
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -11,7 +11,7 @@ import rasterio
 from pydantic import ValidationError
 from rasterio.transform import Affine
 
-from corredor.build.national import load_national
+from corredor.networks.national import load_national
 from corredor.errors import DataFileError, NetworkValidationError
 from corredor.layers import apply_layers
 from corredor.layers.cost import CostParams, apply_cost

@@ -8,7 +8,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import LineString, Point
 
-from corredor.build.facilities import (
+from corredor.networks.facilities import (
     FacilityParams,
     attach_bundled,
     attach_facilities,

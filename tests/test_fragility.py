@@ -182,7 +182,7 @@ def test_equals_naive_recompute_on_random_graphs(seed):
 
 @pytest.fixture(scope="module")
 def weighted_national():
-    from corredor.build.national import load_national
+    from corredor.networks.national import load_national
     from corredor.demand import bundled_demand
     from corredor.layers import apply_layers
 

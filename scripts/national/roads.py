@@ -36,7 +36,7 @@ import yaml
 from pyproj import Geod
 from shapely.geometry import LineString, Point
 
-from corredor.build.national import LINK_FIELDS
+from corredor.networks.national import LINK_FIELDS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import itertools

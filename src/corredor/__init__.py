@@ -1,6 +1,6 @@
 """corredor: how fragile are Mexico's freight corridors?"""
 
-from corredor.build.national import load_national
+from corredor.networks.national import load_national
 from corredor.demand import bundled_demand, read_demand
 from corredor.errors import CorredorError, DataFileError, NetworkValidationError, NoPathError
 from corredor.network import Network

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from corredor.build.national import DATA_DIR
+from corredor.networks.national import DATA_DIR
 from corredor.errors import DataFileError
 from corredor.network import Network
 

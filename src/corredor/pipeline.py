@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from corredor.build.national import load_national
+from corredor.networks.national import load_national
 from corredor.cache import user_cache_dir
 from corredor.demand import bundled_demand, read_demand
 from corredor.errors import CorredorError

@@ -2,7 +2,7 @@
 
 QGIS looks for a ``layer_styles`` table in a GeoPackage and applies the row
 with ``useAsDefault`` for the layer it opens. The styles themselves are the
-``.qml`` files in the repository's ``maps/styles/`` (edit them in QGIS and save
+``.qml`` files in ``src/corredor/data/styles/`` (edit them in QGIS and save
 them back there); this module only copies them into the table.
 """
 
@@ -11,12 +11,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from contextlib import closing
+from importlib.resources import files
 from pathlib import Path
 
 from corredor.errors import DataFileError
 
-#: Where the .qml sources live (the repository's maps/styles, next to src/).
-STYLE_DIR = Path(__file__).resolve().parents[2] / "maps" / "styles"
+#: Where the .qml sources live: package data ``corredor/data/styles``.
+STYLE_DIR = Path(str(files("corredor") / "data" / "styles"))
 
 #: Layer name -> style file in STYLE_DIR (a layer's default style has the layer's name).
 LAYER_STYLES = {

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corredor.build.national import load_national
+from corredor.networks.national import load_national
 from corredor.demand import bundled_demand
 from corredor.fragility import Closures, scan_closures
 from corredor.layers import apply_layers

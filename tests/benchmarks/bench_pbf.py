@@ -51,8 +51,8 @@ print(json.dumps({"ways_s": ways, "total_s": time.perf_counter() - started,
 
 BUILD = """
 import json, resource, sys, time
-from corredor.build.osm import OsmParams, network_from_roads
-from corredor.build.pbf import read_pbf
+from corredor.networks.osm import OsmParams, network_from_roads
+from corredor.networks.pbf import read_pbf
 path, out = sys.argv[1], sys.argv[2]
 marks = {}
 started = time.perf_counter()

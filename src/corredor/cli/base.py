@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from corredor.build.national import load_national
+from corredor.networks.national import load_national
 from corredor.errors import CorredorError
 from corredor.network import Network
 

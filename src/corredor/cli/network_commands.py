@@ -8,14 +8,14 @@ import click
 from pydantic import ValidationError
 
 from corredor.boundaries import read_states
-from corredor.build.facilities import (
+from corredor.networks.facilities import (
     FacilityParams,
     attach_bundled,
     attach_facilities,
     read_facilities,
 )
-from corredor.build.national import load_national
-from corredor.build.osm import (
+from corredor.networks.national import load_national
+from corredor.networks.osm import (
     OPTIONAL_CLASSES,
     OsmParams,
     OverpassOptions,
@@ -25,7 +25,7 @@ from corredor.build.osm import (
     network_from_xml,
     read_polygon,
 )
-from corredor.build.pbf import network_from_pbf
+from corredor.networks.pbf import network_from_pbf
 from corredor.cache import user_cache_dir
 from corredor.cli.base import (
     cli,

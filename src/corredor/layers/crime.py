@@ -36,7 +36,7 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from corredor.boundaries import read_boundaries
-from corredor.build.national import DATA_DIR, read_table
+from corredor.networks.national import DATA_DIR, read_table
 from corredor.errors import CorredorError, DataFileError
 from corredor.network import ROAD_CLASSES, Network
 

@@ -42,7 +42,7 @@ from rasterio.features import rasterize
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-from corredor.build.national import DATA_DIR, read_table
+from corredor.networks.national import DATA_DIR, read_table
 from corredor.errors import CorredorError, DataFileError
 from corredor.network import Network
 

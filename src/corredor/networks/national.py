@@ -9,6 +9,7 @@ every edge so a scenario can close both directions of a road at once.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,8 +20,9 @@ from shapely.geometry import LineString, Point
 from corredor.errors import DataFileError
 from corredor.network import CRS, Network
 
-#: Where the bundled tables live (the repository's data/mexico, next to src/).
-DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "mexico"
+#: Where the bundled tables live: package data ``corredor/data/mexico`` (in a source checkout
+#: and in an installed wheel alike).
+DATA_DIR = Path(str(files("corredor") / "data" / "mexico"))
 
 _NODE_FIELDS = ["node_id", "kind", "name", "state", "lon", "lat", "source"]
 #: Columns of links.csv and foreign_links.csv (the authoring scripts write them in this order).

@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import osmium
 
-from corredor.build.osm import (
+from corredor.networks.osm import (
     WAY_TAGS,
     OsmParams,
     OsmRoads,

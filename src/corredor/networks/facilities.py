@@ -32,7 +32,7 @@ from pyproj import Geod
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from corredor.build.national import PORT_ACCESS_SPEED_KPH
+from corredor.networks.national import PORT_ACCESS_SPEED_KPH
 from corredor.errors import DataFileError
 from corredor.network import CRS, Network
 
