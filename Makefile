@@ -8,7 +8,7 @@ SHARED := ../shared/data
 BOUNDARIES := $(wildcard $(SHARED)/boundaries/estatal.shp)
 export CORREDOR_BOUNDARIES ?= $(BOUNDARIES)
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint data clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	CORREDOR_BENCH=1 $(BIN)/python -m pytest tests/benchmarks/bench_*.py -m benchmark -s $(PYTEST_ARGS)
+
+# Regenerate src/corredor/data/mexico/ from ../shared/data (maintainers; byte-identical reruns).
+data: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[authoring]"
+	$(BIN)/python scripts/national/build_all.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts

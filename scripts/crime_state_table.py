@@ -1,8 +1,9 @@
-"""Author ``data/mexico/crime_state.csv``: yearly cargo-theft counts per state.
+"""Author ``crime_state.csv``: yearly cargo-theft counts per state.
 
-Run once by a maintainer (again when SESNSP publishes a newer file)::
+Step 5 of ``make data`` (``scripts/national/build_all.py``); alone, from the
+repository root (again when SESNSP publishes a newer file)::
 
-    .venv/bin/python scripts/crime_state_table.py [path/to/IDEFC_NM_*.csv]
+    .venv/bin/python scripts/crime_state_table.py [path/to/IDEFC_NM_*.csv] [--out DIR]
 
 Input (read-only, never copied into the repository): the SESNSP state-level
 incidence file, by default ``../shared/data/sesnsp/IDEFC_NM_may22.csv``. It is
@@ -15,10 +16,11 @@ total, and ``months``, the number of months of that year with published data
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from corredor.networks.national import DATA_DIR
 from corredor.layers.crime import (
     CARGO_THEFT,
     CRIME_STATE_FIELDS,
@@ -26,12 +28,12 @@ from corredor.layers.crime import (
     cargo_theft_counts,
     read_sesnsp,
 )
+from corredor.networks.national import DATA_DIR
 
 sys.dont_write_bytecode = True  # do not leave __pycache__ next to the scripts
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = REPO.parent / "shared" / "data" / "sesnsp" / "IDEFC_NM_may22.csv"
-OUT_FILE = DATA_DIR / CRIME_STATE_FILE
 
 SOURCE = (
     "Secretariado Ejecutivo del SNSP (SESNSP), Incidencia delictiva del fuero común, state "
@@ -40,13 +42,49 @@ SOURCE = (
 )
 
 
-def main(path: Path = DEFAULT_INPUT) -> Path:
+def write_table(path: Path = DEFAULT_INPUT, out_dir: Path = DATA_DIR) -> Path:
+    """Count cargo thefts per state and year in a SESNSP file and write the table.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The SESNSP state-level incidence file (``IDEFC_NM_*.csv``).
+    out_dir : pathlib.Path
+        Folder to write ``crime_state.csv`` to (default: the package data).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
     counts = cargo_theft_counts(read_sesnsp(path, subtypes=[CARGO_THEFT]))
     counts["source"] = SOURCE.format(name=path.name)
-    counts[CRIME_STATE_FIELDS].to_csv(OUT_FILE, index=False, encoding="utf-8", lineterminator="\n")
-    return OUT_FILE
+    out_file = out_dir / CRIME_STATE_FILE
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts[CRIME_STATE_FIELDS].to_csv(out_file, index=False, encoding="utf-8", lineterminator="\n")
+    return out_file
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``[INPUT] [--out DIR]``.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        0 on success.
+    """
+    parser = argparse.ArgumentParser(description="Write crime_state.csv from a SESNSP file.")
+    parser.add_argument("input", nargs="?", type=Path, default=DEFAULT_INPUT)
+    parser.add_argument("--out", type=Path, default=DATA_DIR, help="folder to write to")
+    args = parser.parse_args(argv)
+    print(f"wrote {write_table(args.input, args.out)}")
+    return 0
 
 
 if __name__ == "__main__":
-    written = main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_INPUT)
-    print(f"wrote {written}")
+    sys.exit(main())

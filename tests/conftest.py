@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from corredor.networks.national import load_national
 from corredor.demand import bundled_demand
+from corredor.networks.national import load_national
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

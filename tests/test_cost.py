@@ -11,11 +11,11 @@ import rasterio
 from pydantic import ValidationError
 from rasterio.transform import Affine
 
-from corredor.networks.national import load_national
 from corredor.errors import DataFileError, NetworkValidationError
 from corredor.layers import apply_layers
 from corredor.layers.cost import CostParams, apply_cost
 from corredor.layers.crime import CON_VIOLENCIA, SIN_VIOLENCIA, bundled_crime_counts
+from corredor.networks.national import load_national
 
 from factories import make_network
 

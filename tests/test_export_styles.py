@@ -13,8 +13,8 @@ import pyogrio
 import pytest
 
 from corredor.errors import DataFileError
-from corredor.export import RUN_LAYERS, write_edge_results, write_run_layers
-from corredor.styles import LAYER_STYLES, STYLE_DIR, embed_styles
+from corredor.outputs.export import RUN_LAYERS, write_edge_results, write_run_layers
+from corredor.outputs.styles import LAYER_STYLES, STYLE_DIR, embed_styles
 
 from factories import make_network
 

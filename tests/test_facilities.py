@@ -8,14 +8,14 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import LineString, Point
 
+from corredor.errors import DataFileError
+from corredor.network import CRS, Network
 from corredor.networks.facilities import (
     FacilityParams,
     attach_bundled,
     attach_facilities,
     read_facilities,
 )
-from corredor.errors import DataFileError
-from corredor.network import CRS, Network
 from corredor.routing import od_cost_matrix, shortest_paths
 
 from factories import make_network

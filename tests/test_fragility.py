@@ -10,19 +10,18 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from corredor.errors import CorredorError
-from corredor.export import output_folder
-from corredor.fragility import (
-    Closures,
-    Corridor,
-    FragilityParams,
-    assess_fragility,
+from corredor.boundaries import read_area
+from corredor.closures import Closures, Corridor
+from corredor.criticality import (
+    CriticalityParams,
+    assess_criticality,
     capacity_criticality,
     corridor_table,
     scan_closures,
-    write_criticality,
 )
+from corredor.errors import CorredorError
 from corredor.mincut import local_detours, min_cut, region_nodes
+from corredor.outputs.writers import write_criticality
 from corredor.routing import od_cost_matrix
 
 from factories import make_network, random_network
@@ -182,9 +181,9 @@ def test_equals_naive_recompute_on_random_graphs(seed):
 
 @pytest.fixture(scope="module")
 def weighted_national():
-    from corredor.networks.national import load_national
     from corredor.demand import bundled_demand
     from corredor.layers import apply_layers
+    from corredor.networks.national import load_national
 
     try:
         network = load_national()
@@ -294,7 +293,7 @@ def test_corridor_fragility_index_by_hand(ladder, tmp_path):
             [-100.75, 20.9], [-100.65, 20.9], [-100.65, 21.05], [-100.75, 21.05],
             [-100.75, 20.9]]]}}]}))
     corridors = [Corridor("R1", refs=("R1",)), Corridor("R2", refs=("R2",)),
-                 Corridor("east", polygon=polygon)]
+                 Corridor("east", polygon=polygon).with_area(read_area(polygon))]
     table = corridor_table(network, scan, links, corridors).set_index("corridor")
     users_cost = 100 * 20 + 50 * 25
     assert table.at["R1", "trucks_day"] == 150
@@ -339,15 +338,15 @@ def test_region_specs_are_checked():
 
 def test_assess_and_write_outputs(ladder, tmp_path):
     network, demand = ladder
-    params = FragilityParams(weight="length_km", capacity_top=2)
+    params = CriticalityParams(weight="length_km", capacity_top=2)
     cut = min_cut(network, "node=a", "node=e")
-    result = assess_fragility(network, demand, params=params, cuts=[cut])
+    result = assess_criticality(network, demand, params=params, cuts=[cut])
     assert result.links.iloc[0]["closure_id"] == "c-e-4"  # 3000 USD/day of delay beats 1500
     assert list(result.links["rank"].iloc[:3]) == [1, 2, 2]
     assert result.links["cap_extra_cost_usd_day"].notna().sum() == 2
-    with output_folder(tmp_path / "out") as folder:
-        write_criticality(network, result, folder)
     out = tmp_path / "out"
+    out.mkdir()
+    write_criticality(network, result, out)
     edges = pyogrio.read_dataframe(out / "criticality.gpkg", layer="criticality")
     assert len(edges) == len(network.edges)
     assert {"rank", "impact_usd_day", "flow_trucks_day", "detour_km"} <= set(edges.columns)
@@ -370,7 +369,7 @@ def test_missing_cost_column_is_a_clear_error(ladder):
 
 def test_bundled_model_ranks_mexican_links_and_capacity_changes_laredo(weighted_national):
     network, demand = weighted_national
-    result = assess_fragility(network, demand, params=FragilityParams(capacity_top=2))
+    result = assess_criticality(network, demand, params=CriticalityParams(capacity_top=2))
     links = result.links
     assert links.loc[links["road_class"] == "us_highway", "rank"].isna().all()
     top = links[links["rank"] <= 20]

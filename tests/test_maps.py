@@ -9,17 +9,19 @@ import pandas as pd
 import pytest
 import yaml
 
-from corredor import fragility, mapping, report, sourcing
-from corredor.fragility import FragilityParams, assess_fragility
+from corredor.cli.base import BOUNDARIES_ENV, map_outline
+from corredor.criticality import CriticalityParams, assess_criticality
 from corredor.layers import apply_layers
-from corredor.mapping import (
-    BOUNDARIES_ENV,
+from corredor.outputs import maps
+from corredor.outputs.maps import (
     MapStyle,
     dress_map,
     km_per_degree_lon,
     nice_scale_km,
     short_crossing_name,
 )
+from corredor.pipeline import prepare_sourcing
+from corredor.sourcing import analyse
 
 from factories import make_network
 
@@ -44,6 +46,11 @@ def boundaries(shared_data, monkeypatch):
     return path
 
 
+@pytest.fixture
+def outline(boundaries):
+    return map_outline()
+
+
 @pytest.fixture(scope="module")
 def network():
     return make_network(
@@ -58,14 +65,14 @@ def network():
 def dressed(monkeypatch):
     """Record each axis the plotting functions dress (the figure itself is closed on save)."""
     calls = []
+    original = maps.dress_map
 
     def spy(ax, network, **kwargs):
-        decoration = mapping.dress_map(ax, network, **kwargs)
+        decoration = original(ax, network, **kwargs)
         calls.append((ax, decoration))
         return decoration
 
-    for module in (report, fragility, sourcing):
-        monkeypatch.setattr(module, "dress_map", spy)
+    monkeypatch.setattr(maps, "dress_map", spy)
     return calls
 
 
@@ -83,15 +90,19 @@ def assert_png_map(path, calls):
     assert any(text.get_gid() == "north_arrow" for text in ax.texts)
 
 
-def test_outline_comes_from_the_boundaries_named_in_the_environment(boundaries):
-    assert MapStyle().outline_path == boundaries
+def test_outline_comes_from_the_boundaries_named_in_the_environment(outline, monkeypatch,
+                                                                    tmp_path):
+    assert len(outline) == 32
     fig, ax = plt.subplots()
-    dress_map(ax, make_network(COORDS, LINKS))
+    dress_map(ax, make_network(COORDS, LINKS), outline=outline)
     plt.close(fig)
     assert outline_drawn(ax)
+    monkeypatch.setenv(BOUNDARIES_ENV, str(tmp_path / "absent.shp"))
+    with pytest.warns(UserWarning, match="drawn without an outline"):
+        assert map_outline() is None
 
 
-def test_scale_bar_length_is_right_for_the_latitude(network):
+def test_scale_bar_length_is_right_for_the_latitude(network, outline):
     assert km_per_degree_lon(0.0) == pytest.approx(111.32)
     assert km_per_degree_lon(60.0) == pytest.approx(55.66)
     assert nice_scale_km(2600.0) == 500.0
@@ -99,7 +110,7 @@ def test_scale_bar_length_is_right_for_the_latitude(network):
     fig, ax = plt.subplots()
     ax.set_xlim(-104.0, -98.0)
     ax.set_ylim(19.0, 23.0)
-    decoration = dress_map(ax, network)
+    decoration = dress_map(ax, network, outline=outline)
     plt.close(fig)
     assert decoration.latitude == pytest.approx(21.0)
     width_km = 6.0 * 111.32 * math.cos(math.radians(21.0))  # ~624 km
@@ -111,12 +122,12 @@ def test_scale_bar_length_is_right_for_the_latitude(network):
     assert any(text.get_text() == "100 km" for text in ax.texts)
 
 
-def test_north_arrow_labels_and_extent(network):
+def test_north_arrow_labels_and_extent(network, outline):
     fig, ax = plt.subplots()
     ax.plot([-102.0, -99.0], [20.0, 28.0], label="data")
     before = ax.get_xlim(), ax.get_ylim()
-    decoration = dress_map(ax, network, style=MapStyle(cities=("mx:leon", "mx:queretaro",
-                                                               "mx:nowhere")))
+    decoration = dress_map(ax, network, outline=outline,
+                           style=MapStyle(cities=("mx:leon", "mx:queretaro", "mx:nowhere")))
     plt.close(fig)
     assert (ax.get_xlim(), ax.get_ylim()) == before  # the outline does not widen the view
     assert outline_drawn(ax)
@@ -130,11 +141,11 @@ def test_north_arrow_labels_and_extent(network):
     assert ax.get_legend() is not None
 
 
-def test_overlapping_labels_are_dropped_and_a_missing_outline_is_skipped(network, tmp_path):
+def test_overlapping_labels_are_dropped_and_no_outline_is_drawn_without_one(network):
     fig, ax = plt.subplots(figsize=(3, 3))
     ax.set_xlim(-120.0, -85.0)
     ax.set_ylim(14.0, 33.0)
-    style = MapStyle(outline_path=tmp_path / "absent.geojson", cities=("mx:leon", "mx:silao"))
+    style = MapStyle(cities=("mx:leon", "mx:silao"))
     decoration = dress_map(ax, network, style=style)
     plt.close(fig)
     assert "mx:leon" in decoration.labels
@@ -147,28 +158,29 @@ def test_short_crossing_names():
     assert short_crossing_name("Mesa de Otay (Tijuana) – Otay Mesa") == "Mesa de Otay"
 
 
-def test_network_map_is_dressed(network, dressed, tmp_path):
-    assert_png_map(report.plot_network(network, tmp_path / "network.png"), dressed)
+def test_network_map_is_dressed(network, dressed, outline, tmp_path):
+    assert_png_map(maps.plot_network(network, tmp_path / "network.png", outline=outline), dressed)
 
 
-def test_flow_change_map_is_dressed(network, dressed, tmp_path):
+def test_flow_change_map_is_dressed(network, dressed, outline, tmp_path):
     n = len(network.edges)
     table = pd.DataFrame({"flow_change_trucks_day": [100.0, -50.0] + [0.0] * (n - 2),
                           "is_closed": [False] * (n - 1) + [True]})
-    path = report.plot_flow_change(network, table, tmp_path / "flow.png", title="test")
+    path = maps.plot_flow_change(network, table, tmp_path / "flow.png", title="test",
+                                 outline=outline)
     assert_png_map(path, dressed)
 
 
-def test_criticality_map_is_dressed(network, dressed, tmp_path):
+def test_criticality_map_is_dressed(network, dressed, outline, tmp_path):
     demand = pd.DataFrame({"origin": ["mx:leon"], "destination": ["us:laredo"],
                            "segment": ["test"], "trucks_day": [100.0],
                            "value_usd_per_truck": [10_000.0]})
-    result = assess_fragility(network, demand, params=FragilityParams(weight="length_km"))
-    path = fragility.plot_criticality(network, result, tmp_path / "criticality.png")
+    result = assess_criticality(network, demand, params=CriticalityParams(weight="length_km"))
+    path = maps.plot_criticality(network, result, tmp_path / "criticality.png", outline=outline)
     assert_png_map(path, dressed)
 
 
-def test_sourcing_routes_map_is_dressed(dressed, tmp_path):
+def test_sourcing_routes_map_is_dressed(dressed, outline, tmp_path):
     net = apply_layers(make_network(COORDS, LINKS))
     spec = {
         "name": "maps", "buyer": {"node": "us:laredo", "name": "plant"},
@@ -182,6 +194,6 @@ def test_sourcing_routes_map_is_dressed(dressed, tmp_path):
     }
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
-    result = sourcing.analyse(net, sourcing.load_sourcing_spec(path))
-    png = sourcing.plot_routes(result, tmp_path / "routes.png")
+    result = analyse(prepare_sourcing(path, network=net).case)
+    png = maps.plot_routes(result, tmp_path / "routes.png", outline=outline)
     assert_png_map(png, dressed)

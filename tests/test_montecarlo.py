@@ -8,6 +8,7 @@ import pytest
 
 from corredor.layers.cost import CostParams
 from corredor.montecarlo import run_monte_carlo
+from corredor.pipeline import event_drawer
 from corredor.reroute import RerouteParams
 from corredor.scenario import Duration, MonteCarlo
 
@@ -39,7 +40,7 @@ def spec(**fields) -> MonteCarlo:
 
 
 def run(network, mc, jobs=1):
-    return run_monte_carlo(network, DEMAND, mc, cost_params=CostParams(),
+    return run_monte_carlo(network, DEMAND, event_drawer(network, mc), cost_params=CostParams(),
                            reroute_params=RerouteParams(), jobs=jobs)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
-from corredor.report import undirected_links
+from corredor.network import undirected_links
 from corredor.routing import od_cost_matrix, shortest_paths
 
 GEOD = Geod(ellps="WGS84")

@@ -23,7 +23,9 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import box, mapping
 
-from corredor.boundaries import read_states
+from corredor.boundaries import read_area, read_states
+from corredor.errors import DataFileError
+from corredor.network import Network
 from corredor.networks.osm import (
     OsmParams,
     OverpassOptions,
@@ -34,11 +36,8 @@ from corredor.networks.osm import (
     parse_lanes,
     parse_maxspeed,
     parse_refs,
-    read_polygon,
 )
 from corredor.networks.pbf import network_from_pbf
-from corredor.errors import DataFileError
-from corredor.network import Network
 
 GEOD = Geod(ellps="WGS84")
 
@@ -419,7 +418,7 @@ def test_overpass_place_and_polygon(local_apis, tmp_path):
     area = tmp_path / "area.geojson"
     area.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {}, "geometry": mapping(box(*BBOX))}]}))
-    polygon = read_polygon(area)
+    polygon = read_area(area)
     fresh = OverpassOptions(overpass_url=local_apis.overpass_url,
                             cache_dir=tmp_path / "other-cache")
     by_polygon = network_from_overpass(polygon=polygon, options=fresh)

@@ -14,9 +14,8 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from corredor.export import RUN_LAYERS, write_run_layers
+from corredor.outputs.export import RUN_LAYERS, write_run_layers
 from corredor.pipeline import prepare, run
-from corredor.simulate import edge_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -45,7 +44,7 @@ def bajio(tmp_path_factory):
     """The Bajío bridges run written as the styled GeoPackage plus GeoJSON, and QGIS's view."""
     os.environ.setdefault("CORREDOR_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     prepared = prepare(str(ROOT / "scenarios" / "bajio-bridges-2024.yaml"))
-    table = edge_table(prepared.network, run(prepared))
+    table = run(prepared).edges
     folder = tmp_path_factory.mktemp("bajio")
     write_run_layers(prepared.network, table, folder)
     gpkg = folder / "edges.gpkg"

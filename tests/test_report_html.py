@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from corredor.errors import CorredorError
+from corredor.outputs.html import report_html
+from corredor.outputs.maps import plot_flow_change, plot_timeline
+from corredor.outputs.summary import run_summary
 from corredor.pipeline import prepare, run
-from corredor.report import plot_flow_change, plot_timeline, report_html, run_summary
-from corredor.simulate import edge_table
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "bajio-bridges-2024.yaml"
 
@@ -20,10 +21,9 @@ def bajio(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("CORREDOR_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     prepared = prepare(str(SCENARIO))
-    result = run(prepared)
+    outcome = run(prepared)
     mp.undo()
-    scenario = prepared.scenario_file.scenario
-    table = edge_table(prepared.network, result)
+    scenario, result, table = prepared.scenario, outcome.simulation, outcome.edges
     summary = run_summary(prepared.network, prepared.demand, scenario, result, table,
                           flood_grade=prepared.flood_grade)
     folder = tmp_path_factory.mktemp("report")

@@ -11,9 +11,9 @@ from corredor.reroute import (
     RerouteModel,
     RerouteParams,
     path_cost_bound,
-    solve_arc_formulation,
 )
 
+from arc_formulation import solve_arc_formulation
 from factories import make_network, random_network
 
 

@@ -8,15 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from corredor.boundaries import read_area
+from corredor.errors import ScenarioError
 from corredor.pipeline import prepare
-from corredor.scenario import (
-    ScenarioError,
-    Selector,
-    Timing,
-    load_scenario,
-    resolve_disruptions,
-    select_edges,
-)
+from corredor.scenario import Timing, load_scenario
+from corredor.selectors import Selector, select_edges
 
 from factories import make_network
 
@@ -58,7 +54,7 @@ def _cache(tmp_path_factory, monkeypatch):
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_every_shipped_scenario_validates_and_selects_edges(path):
     prepared = prepare(str(path))
-    assert prepared.scenario_file.scenario.description.strip()
+    assert prepared.scenario.description.strip()
     for item in prepared.active:
         assert item.mask.any()
 
@@ -81,25 +77,24 @@ def test_malformed_yaml_names_the_line(tmp_path):
         load_scenario(write(tmp_path, "name: x\nhorizon_days: 3\n  bad: indent\n"))
 
 
-def test_selector_that_matches_nothing_names_the_selector_unless_optional(tmp_path, national):
+def test_selector_that_matches_nothing_names_the_selector_unless_optional(tmp_path):
     text = GOOD.replace("ref: MEX-45D", "ref: MEX-45D\n      road_class: border")
-    scenario_file = load_scenario(write(tmp_path, text))
     with pytest.raises(ScenarioError) as caught:
-        resolve_disruptions(scenario_file, national)
+        prepare(write(tmp_path, text))
     message = str(caught.value)
     assert "s.yaml:6: disruptions.0.select (bridge out) matches no edge" in message
     assert "'road_class': ['border']" in message
     optional = text.replace("bridge: true", "bridge: true\n      optional: true")
-    masks = resolve_disruptions(load_scenario(write(tmp_path, optional, "o.yaml")), national)
-    assert not masks[0].any()
+    prepared = prepare(write(tmp_path, optional, "o.yaml"))
+    assert not prepared.active[0].mask.any()
 
 
-def test_unknown_network_file_and_between_off_the_road_are_errors(tmp_path, national):
+def test_unknown_network_file_and_between_off_the_road_are_errors(tmp_path):
     with pytest.raises(ScenarioError, match=r"s.yaml:\d+: network: file not found"):
         prepare(str(write(tmp_path, "network: nowhere.gpkg\n" + GOOD)))
     text = GOOD.replace("[mx:silao, mx:leon]", "[mx:silao, mx:merida]")
     with pytest.raises(ScenarioError, match="does not run between mx:silao and mx:merida"):
-        resolve_disruptions(load_scenario(write(tmp_path, text)), national)
+        prepare(write(tmp_path, text))
 
 
 def test_an_empty_selector_or_effect_is_a_schema_error(tmp_path):
@@ -142,7 +137,7 @@ def test_selectors_on_a_small_network(ladder, tmp_path):
             [-100.95, 20.95], [-100.85, 20.95], [-100.85, 21.15], [-100.95, 21.15],
             [-100.95, 20.95]]]}}]}))
     inside = select_edges(ladder, Selector(polygon="area.geojson", ref="MEX-45"),
-                          folder=tmp_path)
+                          areas={Path("area.geojson"): read_area(polygon)})
     assert ids(inside) == ["b-d-3:fwd", "b-d-3:rev", "c-d-1:fwd", "c-d-1:rev"]
 
 

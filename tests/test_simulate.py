@@ -10,7 +10,8 @@ import corredor.simulate as simulate_module
 from corredor.layers.cost import CostParams
 from corredor.reroute import RerouteParams
 from corredor.scenario import Disruption
-from corredor.simulate import ActiveDisruption, simulate, state_on_day
+from corredor.simulate import simulate
+from corredor.states import ActiveDisruption, baseline_arrays, state_on_day
 
 from factories import make_network
 
@@ -93,7 +94,7 @@ def test_capacity_below_demand_leaves_exactly_the_shortfall_unmet():
 def test_recovery_ramps_capacity_back_linearly():
     network = weighted_ladder()
     item = disruption(network, "b-c-1", start=1, days=2, recovery=3)
-    base = simulate_module.baseline_arrays(network)
+    base = baseline_arrays(network)
     mask = item.mask
     capacities = [
         state_on_day(network, base, [item], day, CostParams()).capacity[mask][0]
@@ -104,7 +105,7 @@ def test_recovery_ramps_capacity_back_linearly():
 
 def test_effects_change_cost_as_documented():
     network = weighted_ladder()
-    base = simulate_module.baseline_arrays(network)
+    base = baseline_arrays(network)
     params = CostParams()
     slow = disruption(network, "a-b-0", start=0, speed_factor=0.5, wait_hours=2.0,
                       cost_surcharge_usd=10.0)

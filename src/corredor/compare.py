@@ -1,21 +1,18 @@
 """Comparing two scenario runs: KPI differences and per-edge flow differences.
 
-Reads what ``corredor run`` wrote (``summary.json`` and the ``edges`` layer of
-``edges.gpkg``), so any two result folders can be compared later without
-re-running them.
+Works on what ``corredor run`` wrote (``summary.json`` and the ``edges`` layer
+of ``edges.gpkg``, read by ``corredor.outputs.export``), so any two result
+folders can be compared later without re-running them.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from corredor.errors import DataFileError
-from corredor.export import read_result_layer
+__all__ = ["COMPARED_KPIS", "Comparison", "RunOutputs", "compare_runs"]
 
 #: The headline totals compared, in the order printed.
 COMPARED_KPIS = (
@@ -31,6 +28,14 @@ COMPARED_KPIS = (
 
 
 @dataclass(frozen=True)
+class RunOutputs:
+    """What a run folder holds that a comparison needs: its summary and its edge layer."""
+
+    summary: dict
+    edges: gpd.GeoDataFrame
+
+
+@dataclass(frozen=True)
 class Comparison:
     """``kpis``: one row per KPI (first, second, second - first); ``flows``: one per edge."""
 
@@ -40,9 +45,19 @@ class Comparison:
     unmatched: int
 
 
-def compare_runs(first: str | Path, second: str | Path) -> Comparison:
-    """Differences of ``second`` against ``first`` (worst-day flows, horizon totals)."""
-    summaries = [_summary(Path(folder)) for folder in (first, second)]
+def compare_runs(first: RunOutputs, second: RunOutputs) -> Comparison:
+    """Differences of ``second`` against ``first`` (worst-day flows, horizon totals).
+
+    Parameters
+    ----------
+    first, second : RunOutputs
+        Two runs' summaries and edge layers.
+
+    Returns
+    -------
+    Comparison
+    """
+    summaries = [first.summary, second.summary]
     kpis = pd.DataFrame(
         [
             {
@@ -54,7 +69,7 @@ def compare_runs(first: str | Path, second: str | Path) -> Comparison:
         ]
     )
     kpis["difference"] = kpis["second"] - kpis["first"]
-    edges = [read_result_layer(folder, "flows") for folder in (first, second)]
+    edges = [first.edges, second.edges]
     keep = ["edge_id", "ref", "name", "road_class", "disrupted_flow_trucks_day"]
     left = pd.DataFrame(edges[0][keep]).rename(
         columns={"disrupted_flow_trucks_day": "first_flow_trucks_day"}
@@ -80,10 +95,3 @@ def compare_runs(first: str | Path, second: str | Path) -> Comparison:
     unmatched = len(set(edges[0]["edge_id"]) ^ set(edges[1]["edge_id"]))
     names = (summaries[0]["scenario"], summaries[1]["scenario"])
     return Comparison(names, kpis, flows, unmatched)
-
-
-def _summary(folder: Path) -> dict:
-    path = folder / "summary.json"
-    if not path.is_file():
-        raise DataFileError(f"{folder}: no summary.json here; is this a `corredor run` folder?")
-    return json.loads(path.read_text(encoding="utf-8"))

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from corredor.networks.national import DATA_DIR
 from corredor.errors import DataFileError
 from corredor.network import Network
+from corredor.networks.national import DATA_DIR
 
 DEMAND_COLUMNS = ["origin", "destination", "segment", "trucks_day", "value_usd_per_truck"]
 

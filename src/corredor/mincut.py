@@ -16,19 +16,19 @@ link must go if it closes, whatever the demand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, dijkstra, maximum_flow
 
+from corredor.closures import Closures
 from corredor.errors import CorredorError
+from corredor.graph import MIN_WEIGHT
 from corredor.network import NODE_KINDS, Network
-from corredor.routing import MIN_WEIGHT, edge_weights
+from corredor.routing import edge_weights
 
-if TYPE_CHECKING:
-    from corredor.fragility import Closures
+__all__ = ["ABROAD_CLASSES", "UNCUTTABLE", "Cut", "local_detours", "min_cut", "region_nodes"]
 
 #: Fields a region spec may filter on.
 REGION_FIELDS = ("kind", "state", "node")

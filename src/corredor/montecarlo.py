@@ -6,6 +6,12 @@ split into segments between event starts and ends; each segment's network
 state is rerouted once (states repeat across runs and are cached per process),
 and a state that only makes unused edges worse keeps the baseline solution,
 which stays optimal there.
+
+Drawing (``EventDrawer``) needs only the network, the generators and the edge
+masks their selectors resolved to (``corredor.pipeline.prepare`` resolves
+them, so ``corredor validate`` checks them); evaluating needs the demand and
+its baseline solution. Dual sourcing draws the same years without routing any
+demand (``draw_events``).
 """
 
 from __future__ import annotations
@@ -19,21 +25,24 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from corredor.demand import DEMAND_COLUMNS
 from corredor.errors import CorredorError
+from corredor.kpis import Valuation
 from corredor.layers.cost import CostParams
-from corredor.layers.flood import FragilityCurve
+from corredor.layers.flood import FragilityCurve, flood_return_periods
 from corredor.network import Network, link_keys
 from corredor.reroute import RerouteParams, RerouteResult
-from corredor.scenario import Effect, MonteCarlo, RandomEvents, Timing, select_edges
-from corredor.simulate import (
-    ActiveDisruption,
-    EdgeArrays,
-    baseline_arrays,
-    solve_state,
-    state_kpis,
-    state_on_day,
-)
+from corredor.scenario import Effect, MonteCarlo, RandomEvents, Timing
+from corredor.simulate import solve_state
+from corredor.states import ActiveDisruption, EdgeArrays, baseline_arrays, state_on_day
+
+__all__ = [
+    "PERCENTILES",
+    "EventDrawer",
+    "EventMasks",
+    "MonteCarloResult",
+    "draw_events",
+    "run_monte_carlo",
+]
 
 PERCENTILES = (50, 90, 99)
 _CLOSE = Effect(close=True)
@@ -49,43 +58,216 @@ class MonteCarloResult:
     solves: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class EventMasks:
+    """The edges each generator of a ``MonteCarlo`` spec may hit (its resolved selectors).
+
+    ``floods`` is the eligible edges of the flood generator (all edges when it has no
+    ``select``), ``bridges`` those of the bridge-failure generator, then one mask per
+    blockade and theft-surge generator, in order. None where the generator is absent.
+    """
+
+    floods: np.ndarray | None
+    bridges: np.ndarray | None
+    blockades: list[np.ndarray]
+    theft_surges: list[np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
+class EventDrawer:
+    """Draws the events of a run: everything the generators need, computed once.
+
+    Build it with ``EventDrawer.of``; ``draw(rng)`` returns one run's events.
+    """
+
+    spec: MonteCarlo
+    curve: FragilityCurve
+    links: np.ndarray
+    region_of_link: dict[str, np.ndarray]
+    region_depths: dict[str, np.ndarray]
+    flood_rps: list[int]
+    bridge_links: list[np.ndarray]
+    masks: EventMasks
+
+    @classmethod
+    def of(cls, network: Network, spec: MonteCarlo, masks: EventMasks, *,
+           curve: FragilityCurve | None = None) -> EventDrawer:
+        """Prepare the draws of ``spec`` on a weighted network.
+
+        Parameters
+        ----------
+        network : Network
+            The weighted network (with the flood layer's columns when ``spec.floods``).
+        spec : MonteCarlo
+            The generators.
+        masks : EventMasks
+            The edges each generator may hit.
+        curve : FragilityCurve, optional
+            Depth to closure probability and days (default curve).
+
+        Returns
+        -------
+        EventDrawer
+
+        Raises
+        ------
+        CorredorError
+            ``spec.floods`` is given but the network has no flood layer.
+        """
+        links = link_keys(network)
+        flood_rps: list[int] = []
+        region_of_link: dict[str, np.ndarray] = {}
+        region_depths: dict[str, np.ndarray] = {}
+        if spec.floods is not None:
+            flood_rps = flood_return_periods(network)
+            if not flood_rps:
+                raise CorredorError("monte_carlo.floods needs the flood layer "
+                                    "(layers.flood: screening or rasters)")
+            eligible = masks.floods if masks.floods is not None else np.ones(
+                len(network.edges), dtype=bool)
+            region = network.edges["state"].str.split(";").str[0].fillna("")
+            depth = network.edges[[f"flood_rp{rp}_depth_max_m" for rp in flood_rps]].to_numpy(
+                dtype=float)
+            for code in sorted(set(region[eligible]) - {""}):
+                region_of_link[code] = region.eq(code).to_numpy() & eligible
+                region_depths[code] = depth[region_of_link[code]]  # read once, not per draw
+        bridge_links = []
+        if spec.bridge_failures is not None and masks.bridges is not None:
+            bridge_links = [links == key for key in sorted(set(links[masks.bridges]))]
+        return cls(spec, curve or FragilityCurve(), links, region_of_link, region_depths,
+                   flood_rps, bridge_links, masks)
+
+    def seeds(self) -> list[np.random.SeedSequence]:
+        """One seed per run, spawned from the spec's seed."""
+        return np.random.SeedSequence(self.spec.seed).spawn(self.spec.runs)
+
+    def draw(self, rng: np.random.Generator) -> list[ActiveDisruption]:
+        """The events of one run, drawn from ``rng``."""
+        spec = self.spec
+        events: list[ActiveDisruption] = []
+        if spec.floods is not None:
+            events += self._floods(rng)
+        if spec.bridge_failures is not None:
+            failing = rng.random(len(self.bridge_links)) < spec.bridge_failures.annual_probability
+            for mask in (m for m, fails in zip(self.bridge_links, failing, strict=True) if fails):
+                events.append(self._event(
+                    "bridge failure", mask, _CLOSE, spec.bridge_failures.duration.draw(rng), rng))
+        for generator, mask in zip(spec.blockades, self.masks.blockades, strict=True):
+            events += self._arrivals(generator, mask, rng)
+        for generator, mask in zip(spec.theft_surges, self.masks.theft_surges, strict=True):
+            events += self._arrivals(generator, mask, rng)
+        return events
+
+    def _floods(self, rng: np.random.Generator) -> list[ActiveDisruption]:
+        events = []
+        for code, mask in self.region_of_link.items():
+            period = 1.0 / max(rng.random(), 1e-12)  # annual-maximum return period
+            if period < self.curve.channel_rp:
+                continue
+            depth = self._depth_at(self.region_depths[code], period)
+            links = self.links[mask]
+            closes = self.curve.closure_probability(depth)
+            start = int(rng.integers(self.spec.floods.season[0], self.spec.floods.season[1] + 1))
+            for link in sorted(set(links[closes > 0])):
+                worst = float(depth[links == link].max())
+                if rng.random() >= float(self.curve.closure_probability(worst)):
+                    continue
+                days = float(np.interp(worst, self.curve.days_depth_m, self.curve.days_closed))
+                timing = Timing(start_day=min(start, self.spec.horizon_days - 1),
+                                days=max(1, math.ceil(days)))
+                events.append(ActiveDisruption(f"flood {code} RP{period:.0f}", _CLOSE, timing,
+                                               self.links == link))
+        return events
+
+    def _depth_at(self, depths: np.ndarray, period: float) -> np.ndarray:
+        """Each edge's depth at return period ``period`` (log-interpolated, 0 below the table)."""
+        rps = np.array(self.flood_rps, dtype=float)
+        at = np.clip(np.log(period), np.log(rps[0]), np.log(rps[-1]))
+        below = period < rps[0]
+        return np.array([
+            0.0 if below or np.isnan(row).all() else np.interp(at, np.log(rps), np.nan_to_num(row))
+            for row in depths
+        ])
+
+    def _arrivals(self, generator: RandomEvents, mask: np.ndarray, rng: np.random.Generator
+                  ) -> list[ActiveDisruption]:
+        horizon = self.spec.horizon_days
+        count = rng.poisson(generator.rate_per_year * horizon / 365.0)
+        candidates = sorted(set(self.links[mask]))
+        events: list[ActiveDisruption] = []
+        if not candidates:  # an optional selector that matched nothing: no event can happen
+            return events
+        for _ in range(count):
+            if generator.scope == "all":
+                hit = mask
+            else:
+                hit = self.links == candidates[int(rng.integers(len(candidates)))]
+            events.append(self._event(generator.name, hit, generator.effect,
+                                      generator.duration.draw(rng), rng))
+        return events
+
+    def _event(self, name: str, mask: np.ndarray, effect: Effect, days: int,
+               rng: np.random.Generator) -> ActiveDisruption:
+        start = int(rng.integers(0, self.spec.horizon_days))
+        return ActiveDisruption(name, effect, Timing(start_day=start, days=days), mask)
+
+
+@dataclass(frozen=True, eq=False)
 class _Inputs:
     """What every worker needs, pickled once per process."""
 
     network: Network
     demand: pd.DataFrame
-    spec: MonteCarlo
+    drawer: EventDrawer
     cost_params: CostParams
     reroute_params: RerouteParams
-    curve: FragilityCurve
     base: EdgeArrays
     baseline: RerouteResult
+    valuation: Valuation
     baseline_kpis: dict[str, float]
-    unmet_cost: np.ndarray
-    region_of_link: dict[str, np.ndarray]
-    region_depths: dict[str, np.ndarray]
-    flood_rps: list[int]
-    bridge_links: list[np.ndarray]
-    blockade_masks: list[np.ndarray]
-    surge_masks: list[np.ndarray]
 
 
 def run_monte_carlo(
     network: Network,
     demand: pd.DataFrame,
-    spec: MonteCarlo,
+    drawer: EventDrawer,
     *,
     cost_params: CostParams,
     reroute_params: RerouteParams,
-    curve: FragilityCurve | None = None,
+    baseline: RerouteResult | None = None,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> MonteCarloResult:
-    """Draw and evaluate ``spec.runs`` random years; ``jobs`` processes share the runs."""
-    inputs = _prepare(network, demand, spec, cost_params, reroute_params, curve)
-    seeds = np.random.SeedSequence(spec.seed).spawn(spec.runs)
-    chunks = [list(range(start, spec.runs, max(jobs, 1))) for start in range(max(jobs, 1))]
+    """Draw and evaluate every random year of ``drawer.spec``.
+
+    Parameters
+    ----------
+    network : Network
+        The weighted network.
+    demand : pandas.DataFrame
+        The demand rerouted in every state.
+    drawer : EventDrawer
+        The generators, prepared on ``network``.
+    cost_params, reroute_params
+        How effects are priced and states rerouted.
+    baseline : RerouteResult, optional
+        The undisrupted solution of ``demand`` (solved here when not given).
+    jobs : int, default 1
+        Processes sharing the runs; results do not depend on it.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each run.
+
+    Returns
+    -------
+    MonteCarloResult
+    """
+    base = baseline_arrays(network)
+    baseline = baseline or solve_state(network, demand, base, reroute_params)
+    valuation = Valuation.of(demand, baseline, reroute_params)
+    inputs = _Inputs(network, demand, drawer, cost_params, reroute_params, base, baseline,
+                     valuation, valuation.kpis(network, base, baseline))
+    seeds = drawer.seeds()
+    total = drawer.spec.runs
     rows: list[dict] = []
     solves = 0
     if jobs <= 1:
@@ -93,86 +275,46 @@ def run_monte_carlo(
         for i, seed in enumerate(seeds):
             rows.append(evaluator.run(i, seed))
             if progress is not None:
-                progress(i + 1, spec.runs)
+                progress(i + 1, total)
         solves = evaluator.solves
     else:
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(inputs,)
-        ) as pool:
-            futures = [
-                pool.submit(_work_chunk, [(i, seeds[i]) for i in chunk])
-                for chunk in chunks
-                if chunk
-            ]
+        chunks = [list(range(start, total, jobs)) for start in range(jobs)]
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                 initargs=(inputs,)) as pool:
+            futures = [pool.submit(_work_chunk, [(i, seeds[i]) for i in chunk])
+                       for chunk in chunks if chunk]
             for future in as_completed(futures):
                 chunk_rows, chunk_solves = future.result()
                 rows += chunk_rows
                 solves += chunk_solves
                 if progress is not None:
-                    progress(len(rows), spec.runs)
+                    progress(len(rows), total)
     runs = pd.DataFrame(sorted(rows, key=lambda row: row["run"]))
     return MonteCarloResult(runs, _percentiles(runs), _exceedance(runs), solves)
 
 
-# -- preparation ------------------------------------------------------------------
+def draw_events(drawer: EventDrawer, *, runs: Sequence[int] | None = None
+                ) -> list[list[ActiveDisruption]]:
+    """The events of runs ``runs`` (default all), exactly as ``run_monte_carlo`` draws them.
 
+    For analyses that evaluate the same random years their own way (dual sourcing):
+    run i gets the same seed and hence the same events here as in ``run_monte_carlo``.
 
-def _prepare(network, demand, spec, cost_params, reroute_params, curve) -> _Inputs:
-    base = baseline_arrays(network)
-    baseline = solve_state(network, demand, base, reroute_params)
-    value = demand["value_usd_per_truck"].to_numpy(dtype=float)
-    unmet_cost = (
-        np.nan_to_num(baseline.od["cost_usd_per_truck"].to_numpy(dtype=float))
-        + value * reroute_params.delay_cost_share_per_day
-    )
-    links = link_keys(network)
-    flood_rps: list[int] = []
-    region_of_link: dict[str, np.ndarray] = {}
-    region_depths: dict[str, np.ndarray] = {}
-    if spec.floods is not None:
-        flood_rps = sorted(
-            int(c.removeprefix("flood_rp").removesuffix("_depth_max_m"))
-            for c in network.edges.columns
-            if c.startswith("flood_rp") and c.endswith("_depth_max_m")
-        )
-        if not flood_rps:
-            raise CorredorError(
-                "monte_carlo.floods needs the flood layer (layers.flood: screening or rasters)"
-            )
-        eligible = (
-            select_edges(network, spec.floods.select)
-            if spec.floods.select
-            else np.ones(len(network.edges), dtype=bool)
-        )
-        region = network.edges["state"].str.split(";").str[0].fillna("")
-        depth = network.edges[[f"flood_rp{rp}_depth_max_m" for rp in flood_rps]].to_numpy(
-            dtype=float
-        )
-        for code in sorted(set(region[eligible]) - {""}):
-            region_of_link[code] = region.eq(code).to_numpy() & eligible
-            region_depths[code] = depth[region_of_link[code]]  # read once, not per draw
-    bridge_links = []
-    if spec.bridge_failures is not None:
-        mask = select_edges(network, spec.bridge_failures.select)
-        bridge_links = [links == key for key in sorted(set(links[mask]))]
-    return _Inputs(
-        network=network,
-        demand=demand,
-        spec=spec,
-        cost_params=cost_params,
-        reroute_params=reroute_params,
-        curve=curve or FragilityCurve(),
-        base=base,
-        baseline=baseline,
-        baseline_kpis=state_kpis(network, value, unmet_cost, base, baseline),
-        unmet_cost=unmet_cost,
-        region_of_link=region_of_link,
-        region_depths=region_depths,
-        flood_rps=flood_rps,
-        bridge_links=bridge_links,
-        blockade_masks=[select_edges(network, b.select) for b in spec.blockades],
-        surge_masks=[select_edges(network, t.select) for t in spec.theft_surges],
-    )
+    Parameters
+    ----------
+    drawer : EventDrawer
+        The prepared generators.
+    runs : sequence of int, optional
+        Run indices (default: every run).
+
+    Returns
+    -------
+    list of list of ActiveDisruption
+        The events of each requested run, in the order asked.
+    """
+    seeds = drawer.seeds()
+    chosen = range(drawer.spec.runs) if runs is None else runs
+    return [drawer.draw(np.random.default_rng(seeds[i])) for i in chosen]
 
 
 # -- one run ----------------------------------------------------------------------
@@ -185,12 +327,11 @@ class _Evaluator:
         self.inputs = inputs
         self.cache: dict[str, dict[str, float]] = {}
         self.solves = 0
-        self.links = link_keys(inputs.network)
 
     def run(self, index: int, seed: np.random.SeedSequence) -> dict:
         rng = np.random.default_rng(seed)
-        events = self.draw(rng)
-        horizon = self.inputs.spec.horizon_days
+        events = self.inputs.drawer.draw(rng)
+        horizon = self.inputs.drawer.spec.horizon_days
         cuts = {0, horizon}
         for event in events:
             cuts |= {
@@ -240,92 +381,8 @@ class _Evaluator:
                     warm=inputs.baseline,
                 )
                 self.solves += 1
-            value = inputs.demand["value_usd_per_truck"].to_numpy(dtype=float)
-            self.cache[key] = state_kpis(inputs.network, value, inputs.unmet_cost, arrays, result)
+            self.cache[key] = inputs.valuation.kpis(inputs.network, arrays, result)
         return self.cache[key]
-
-    def draw(self, rng: np.random.Generator) -> list[ActiveDisruption]:
-        spec, inputs = self.inputs.spec, self.inputs
-        events: list[ActiveDisruption] = []
-        if spec.floods is not None:
-            events += self._floods(rng)
-        if spec.bridge_failures is not None:
-            failing = rng.random(len(inputs.bridge_links)) < spec.bridge_failures.annual_probability
-            for mask in (m for m, fails in zip(inputs.bridge_links, failing, strict=True) if fails):
-                events.append(
-                    self._event(
-                        "bridge failure", mask, _CLOSE, spec.bridge_failures.duration.draw(rng), rng
-                    )
-                )
-        for generator, mask in zip(spec.blockades, inputs.blockade_masks, strict=True):
-            events += self._arrivals(generator, mask, rng)
-        for generator, mask in zip(spec.theft_surges, inputs.surge_masks, strict=True):
-            events += self._arrivals(generator, mask, rng)
-        return events
-
-    def _floods(self, rng: np.random.Generator) -> list[ActiveDisruption]:
-        inputs = self.inputs
-        rps = np.array(inputs.flood_rps, dtype=float)
-        events = []
-        season = inputs.spec.floods.season
-        for code, mask in inputs.region_of_link.items():
-            period = 1.0 / max(rng.random(), 1e-12)  # annual-maximum return period
-            if period < inputs.curve.channel_rp:
-                continue
-            depths = inputs.region_depths[code]
-            at = np.clip(np.log(period), np.log(rps[0]), np.log(rps[-1]))
-            below = period < rps[0]
-            depth = np.array(
-                [
-                    0.0
-                    if below or np.isnan(row).all()
-                    else np.interp(at, np.log(rps), np.nan_to_num(row))
-                    for row in depths
-                ]
-            )
-            links = self.links[mask]
-            closes = inputs.curve.closure_probability(depth)
-            start = int(rng.integers(season[0], season[1] + 1))
-            for link in sorted(set(links[closes > 0])):
-                worst = float(depth[links == link].max())
-                if rng.random() >= float(inputs.curve.closure_probability(worst)):
-                    continue
-                days = float(np.interp(worst, inputs.curve.days_depth_m, inputs.curve.days_closed))
-                events.append(
-                    ActiveDisruption(
-                        f"flood {code} RP{period:.0f}",
-                        _CLOSE,
-                        Timing(
-                            start_day=min(start, inputs.spec.horizon_days - 1),
-                            days=max(1, math.ceil(days)),
-                        ),
-                        self.links == link,
-                    )
-                )
-        return events
-
-    def _arrivals(
-        self, generator: RandomEvents, mask: np.ndarray, rng: np.random.Generator
-    ) -> list[ActiveDisruption]:
-        horizon = self.inputs.spec.horizon_days
-        count = rng.poisson(generator.rate_per_year * horizon / 365.0)
-        candidates = sorted(set(self.links[mask]))
-        events = []
-        for _ in range(count):
-            if generator.scope == "all":
-                hit = mask
-            else:
-                hit = self.links == candidates[int(rng.integers(len(candidates)))]
-            events.append(
-                self._event(
-                    generator.name, hit, generator.effect, generator.duration.draw(rng), rng
-                )
-            )
-        return events
-
-    def _event(self, name, mask, effect, days, rng) -> ActiveDisruption:
-        start = int(rng.integers(0, self.inputs.spec.horizon_days))
-        return ActiveDisruption(name, effect, Timing(start_day=start, days=days), mask)
 
 
 def _baseline_still_optimal(base: EdgeArrays, baseline: RerouteResult, arrays: EdgeArrays) -> bool:
@@ -385,29 +442,3 @@ def _exceedance(runs: pd.DataFrame) -> pd.DataFrame:
     for kpi in ("extra_cost_usd", "unmet_truck_days"):
         frame[kpi] = np.sort(runs[kpi].to_numpy())[::-1]
     return pd.DataFrame(frame)
-
-
-# -- events for other analyses ------------------------------------------------------
-
-
-def draw_events(
-    network: Network,
-    spec: MonteCarlo,
-    *,
-    runs: Sequence[int] | None = None,
-    curve: FragilityCurve | None = None,
-) -> list[list[ActiveDisruption]]:
-    """The events of runs ``runs`` (default all), exactly as ``run_monte_carlo`` draws them.
-
-    For analyses that evaluate the same random years their own way (dual sourcing):
-    run i gets the same seed and hence the same events here as in ``run_monte_carlo``.
-    No demand is routed, so the baseline solve is on an empty demand table.
-    """
-    no_demand = pd.DataFrame(columns=DEMAND_COLUMNS).astype(
-        {"trucks_day": float, "value_usd_per_truck": float}
-    )
-    inputs = _prepare(network, no_demand, spec, CostParams(), RerouteParams(), curve)
-    evaluator = _Evaluator(inputs)
-    seeds = np.random.SeedSequence(spec.seed).spawn(spec.runs)
-    chosen = range(spec.runs) if runs is None else runs
-    return [evaluator.draw(np.random.default_rng(seeds[i])) for i in chosen]

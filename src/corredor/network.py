@@ -13,7 +13,6 @@ import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -24,9 +23,7 @@ from pyogrio.errors import DataSourceError
 from shapely.geometry import LineString, Point
 
 from corredor.errors import DataFileError, NetworkValidationError
-
-if TYPE_CHECKING:
-    from corredor.routing import CompiledGraph
+from corredor.graph import CompiledGraph
 
 CRS = "EPSG:4326"
 
@@ -181,9 +178,7 @@ class Network:
     @cached_property
     def compiled(self) -> CompiledGraph:
         """The CSR form used for routing, built once per network."""
-        from corredor.routing import CompiledGraph
-
-        return CompiledGraph.from_network(self)
+        return CompiledGraph.from_ids(self.nodes["node_id"], self.edges["u"], self.edges["v"])
 
     def with_edges(self, edges: gpd.GeoDataFrame) -> Network:
         """A copy with new edge columns (same rows, same order): how layers add weights."""
@@ -295,10 +290,39 @@ class Network:
 
 
 def link_keys(network: Network) -> np.ndarray:
-    """The physical link of each edge: ``link_id`` where present, else the edge id."""
+    """The physical link of each edge: ``link_id`` where present, else the edge id.
+
+    Parameters
+    ----------
+    network : Network
+        Any network.
+
+    Returns
+    -------
+    numpy.ndarray
+        One key (object) per edge, in edge order.
+    """
     edges = network.edges
     key = edges["link_id"] if "link_id" in edges.columns else edges["edge_id"]
     return key.to_numpy(dtype=object)
+
+
+def undirected_links(network: Network) -> pd.DataFrame:
+    """One row per physical link: edges sharing a ``link_id`` (both directions) count once.
+
+    Parameters
+    ----------
+    network : Network
+        Any network.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The first edge row of each link (without geometry), in edge order; its index is
+        the edge row position.
+    """
+    edges = network.edges.drop(columns="geometry")
+    return edges.loc[~pd.Series(link_keys(network), index=edges.index).duplicated()]
 
 
 # -- helpers --------------------------------------------------------------------

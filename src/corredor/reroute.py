@@ -49,10 +49,12 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 import pulp
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from corredor.config import StrictModel
 from corredor.demand import DEMAND_COLUMNS
 from corredor.errors import CorredorError, SolverError
+from corredor.lp import solve as lp_solve
 from corredor.network import Network
 from corredor.routing import shortest_paths
 
@@ -67,10 +69,8 @@ FLOW_EPS = 1e-9
 PENALTY_MARGIN_USD = 1.0
 
 
-class RerouteParams(BaseModel):
+class RerouteParams(StrictModel):
     """Settings of the rerouting LP; ``RerouteParams(**overrides)`` from a scenario."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     unmet_penalty_usd_per_truck: float | None = Field(
         None, gt=0,
@@ -148,13 +148,6 @@ class _Master(NamedTuple):
     u: np.ndarray  # unmet trucks/day per active commodity
     pi: np.ndarray  # demand-row duals per active commodity
     price: np.ndarray  # capacity price per edge, -mu_e >= 0
-
-
-class ArcSolution(NamedTuple):
-    """Optimum of the arc formulation (the reference for column generation)."""
-
-    objective_usd: float
-    edge_flow: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -455,91 +448,15 @@ class RerouteModel:
         )
 
 
-def solve_arc_formulation(
-    network: Network,
-    demand: pd.DataFrame,
-    *,
-    cost: np.ndarray,
-    capacity: np.ndarray,
-    closed: np.ndarray | None = None,
-    params: RerouteParams | None = None,
-) -> ArcSolution:
-    """The same LP as ``RerouteModel`` in arc form, aggregated by origin.
-
-    One flow variable per (origin, open edge) with flow conservation at every
-    node: exact for this LP because costs and capacities do not depend on the
-    commodity. ``origins x edges`` variables: the reference for tests and the
-    benchmark, not for production use.
-    """
-    params = params or RerouteParams()
-    state = _check_state(network, demand, cost, capacity, closed, params)
-    graph = network.compiled
-    problem = pulp.LpProblem("reroute_arc", pulp.LpMinimize)
-    objective = pulp.LpAffineExpression()
-    open_edges = np.flatnonzero(state.usable)
-    capped = {int(e): pulp.LpAffineExpression() for e in open_edges
-              if np.isfinite(state.capacity[e])}
-    unmet = {}
-    for k in state.active:
-        unmet[k] = problem.add_variable(f"u{k:07d}", lowBound=0)
-        objective.addterm(unmet[k], float(state.penalty[k]))
-    origin = graph.positions(state.demand["origin"])
-    destination = graph.positions(state.demand["destination"])
-    flows = []
-    for o in np.unique(origin[state.active]):
-        balance: dict[int, pulp.LpAffineExpression] = defaultdict(pulp.LpAffineExpression)
-        supply: dict[int, float] = defaultdict(float)
-        variables = [problem.add_variable(f"f{o:07d}_{e:07d}", lowBound=0) for e in open_edges]
-        for var, e in zip(variables, open_edges, strict=True):
-            balance[int(graph.edge_u[e])].addterm(var, 1.0)
-            balance[int(graph.edge_v[e])].addterm(var, -1.0)
-            objective.addterm(var, float(state.cost[e]))
-            if int(e) in capped:
-                capped[int(e)].addterm(var, 1.0)
-        for k in state.active[origin[state.active] == o]:
-            balance[int(o)].addterm(unmet[k], 1.0)
-            balance[int(destination[k])].addterm(unmet[k], -1.0)
-            supply[int(o)] += state.trucks[k]
-            supply[int(destination[k])] -= state.trucks[k]
-        for node in sorted(balance):
-            problem.addConstraint(
-                pulp.LpConstraint(balance[node], pulp.LpConstraintEQ, f"b{o:07d}_{node:07d}",
-                                  supply[node])
-            )
-        flows.append(variables)
-    for e, expression in capped.items():
-        problem.addConstraint(
-            pulp.LpConstraint(expression, pulp.LpConstraintLE, f"c{e:07d}",
-                              float(state.capacity[e]))
-        )
-    problem.setObjective(objective)
-    if state.active.size:
-        _run(problem, params)
-    edge_flow = np.zeros(len(state.cost))
-    for variables in flows:
-        edge_flow[open_edges] += [var.varValue or 0.0 for var in variables]
-    return ArcSolution(float(pulp.value(objective) or 0.0), edge_flow)
-
-
 # -- helpers --------------------------------------------------------------------
 
 
 def _run(problem: pulp.LpProblem, params: RerouteParams) -> str:
     """Solve with the configured solver; ``SolverError`` unless the LP is proven optimal."""
-    highs = pulp.HiGHS(msg=False, **HIGHS_OPTIONS)
-    if params.solver == "highs" and highs.available():
-        solver, name = highs, "highs"
-    else:
-        solver, name = pulp.PULP_CBC_CMD(msg=False), "cbc"
-    status = problem.solve(solver)
-    if status != pulp.LpStatusOptimal or problem.sol_status != pulp.LpSolutionOptimal:
-        raise SolverError(
-            f"{name} did not solve the rerouting LP to optimality (status "
-            f"{pulp.LpStatus[status]}, solution {pulp.LpSolution[problem.sol_status]}); "
-            f"try reroute.solver: {'cbc' if name == 'highs' else 'highs'} or look for extreme "
-            "costs or capacities"
-        )
-    return name
+    other = "cbc" if params.solver == "highs" else "highs"
+    return lp_solve(problem, solver=params.solver, what="the rerouting LP",
+                    hint=f"try reroute.solver: {other} or look for extreme costs or capacities",
+                    **HIGHS_OPTIONS)
 
 
 def _check_state(

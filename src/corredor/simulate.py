@@ -1,135 +1,26 @@
 """The disruption timeline: network states day by day, each distinct state solved once.
 
-A disruption's effect scales with its timing's intensity (1 while active,
-falling linearly during recovery). On a given day the active effects turn the
-baseline edge arrays (cost, capacity, travel time) into a *network state*;
-days with identical states share one rerouting solve. KPIs compare each day
-with the undisrupted baseline, solved the same way.
+On a given day the active disruptions turn the baseline edge arrays into a
+network state (``corredor.states.state_on_day``); days with identical states
+share one rerouting solve. KPIs (``corredor.kpis``) compare each day with the
+undisrupted baseline, solved the same way.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from corredor.kpis import SATURATION, Valuation
 from corredor.layers.cost import CostParams
 from corredor.network import Network
 from corredor.reroute import RerouteModel, RerouteParams, RerouteResult
-from corredor.scenario import Disruption, Effect, Timing
+from corredor.states import ActiveDisruption, EdgeArrays, baseline_arrays, state_on_day
 
-#: Utilisation above which an edge counts as a bottleneck in the daily KPIs.
-SATURATION = 0.9
-
-
-@dataclass(frozen=True)
-class EdgeArrays:
-    """Per-edge inputs of one network state (all arrays have one entry per edge)."""
-
-    cost_usd: np.ndarray
-    capacity: np.ndarray
-    travel_time_h: np.ndarray
-    closed: np.ndarray
-    disrupted: np.ndarray
-
-    def key(self) -> str:
-        """A fingerprint: equal keys mean the same rerouting problem."""
-        digest = hashlib.sha1(usedforsecurity=False)
-        for array in (self.cost_usd, self.capacity, self.closed):
-            digest.update(np.ascontiguousarray(array).tobytes())
-        return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class ActiveDisruption:
-    """An effect with its timing and the edges it applies to (a resolved disruption)."""
-
-    name: str
-    effect: Effect
-    timing: Timing
-    mask: np.ndarray
-
-    @classmethod
-    def from_disruption(cls, disruption: Disruption, mask: np.ndarray) -> ActiveDisruption:
-        return cls(disruption.name, disruption.effect, disruption.timing, mask)
-
-
-def baseline_arrays(network: Network) -> EdgeArrays:
-    """The undisrupted state from the layer columns (``apply_layers`` must have run)."""
-    edges = network.edges
-    capacity = edges["capacity_trucks_day"].to_numpy(dtype=float)
-    return EdgeArrays(
-        cost_usd=edges["cost_usd"].to_numpy(dtype=float),
-        capacity=np.where(np.isnan(capacity), np.inf, capacity),
-        travel_time_h=edges["travel_time_h"].to_numpy(dtype=float),
-        closed=np.zeros(len(edges), dtype=bool),
-        disrupted=np.zeros(len(edges), dtype=bool),
-    )
-
-
-def state_on_day(
-    network: Network,
-    base: EdgeArrays,
-    active: Sequence[ActiveDisruption],
-    day: int,
-    cost_params: CostParams,
-) -> EdgeArrays:
-    """Apply every disruption active on ``day`` to the baseline arrays.
-
-    Factors from overlapping disruptions multiply; surcharges and waits add. A
-    closed edge is removed while its disruption is fully active and reopens
-    with capacity growing linearly through the recovery days.
-    """
-    edges = network.edges
-    n = len(edges)
-    capacity_mult = np.ones(n)
-    speed_mult = np.ones(n)
-    theft_mult = np.ones(n)
-    surcharge = np.zeros(n)
-    wait_h = np.zeros(n)
-    closed = np.zeros(n, dtype=bool)
-    disrupted = np.zeros(n, dtype=bool)
-    for item in active:
-        level = item.timing.intensity(day)
-        if level <= 0:
-            continue
-        effect, mask = item.effect, item.mask
-        disrupted |= mask
-        if effect.close:
-            if level >= 1.0:
-                closed |= mask
-            capacity_mult[mask] *= 1.0 - level
-        if effect.capacity_factor is not None:
-            capacity_mult[mask] *= 1.0 - level * (1.0 - effect.capacity_factor)
-        if effect.speed_factor is not None:
-            speed_mult[mask] *= 1.0 - level * (1.0 - effect.speed_factor)
-        if effect.theft_factor is not None:
-            theft_mult[mask] *= 1.0 + level * (effect.theft_factor - 1.0)
-        if effect.cost_surcharge_usd is not None:
-            surcharge[mask] += level * effect.cost_surcharge_usd
-        if effect.cost_surcharge_pct is not None:
-            surcharge[mask] += level * effect.cost_surcharge_pct / 100.0 * base.cost_usd[mask]
-        if effect.wait_hours is not None:
-            wait_h[mask] += level * effect.wait_hours
-    time_cost = edges["cost_time_usd"].to_numpy(dtype=float)
-    theft_cost = edges["cost_theft_usd"].to_numpy(dtype=float)
-    cost = (
-        base.cost_usd
-        + time_cost * (1.0 / speed_mult - 1.0)
-        + theft_cost * (theft_mult - 1.0)
-        + wait_h * cost_params.value_of_time_usd_h
-        + surcharge
-    )
-    return EdgeArrays(
-        cost_usd=cost,
-        capacity=base.capacity * capacity_mult,
-        travel_time_h=base.travel_time_h / speed_mult + wait_h,
-        closed=closed | (base.capacity * capacity_mult <= 0),
-        disrupted=disrupted,
-    )
+__all__ = ["SimulationResult", "edge_table", "facility_flows", "simulate", "solve_state"]
 
 
 @dataclass(frozen=True)
@@ -181,14 +72,8 @@ def simulate(
         day_state.append(key)
         if progress is not None:
             progress(day + 1, horizon_days)
-    value = demand["value_usd_per_truck"].to_numpy(dtype=float)
-    # an undelivered truck still travels later (at its baseline cost) and its cargo waits
-    deferred = np.nan_to_num(baseline.od["cost_usd_per_truck"].to_numpy(dtype=float))
-    unmet_cost = deferred + value * reroute_params.delay_cost_share_per_day
-    kpis = {
-        key: state_kpis(network, value, unmet_cost, *states[key])
-        for key in {base.key(), *day_state}
-    }
+    valuation = Valuation.of(demand, baseline, reroute_params)
+    kpis = {key: valuation.kpis(network, *states[key]) for key in {base.key(), *day_state}}
     timeline = _timeline(kpis, base.key(), day_state)
     flows = facility_flows(network, baseline, states, day_state)
     return SimulationResult(baseline, base, states, day_state, timeline, flows, _totals(timeline))
@@ -246,42 +131,6 @@ def solve_state(
         initial_paths=None if warm is None else warm.paths,
     )
     return model.solve()
-
-
-def state_kpis(
-    network: Network,
-    value_usd: np.ndarray,
-    unmet_cost_usd: np.ndarray,
-    arrays: EdgeArrays,
-    result: RerouteResult,
-) -> dict[str, float]:
-    """Economic KPIs of one state.
-
-    ``cost_usd`` is what the day really costs: the generalised transport cost of
-    the trucks that move, plus, for each truck that cannot, its baseline trip
-    (it travels later) and one day of delay (cargo value x daily delay share).
-    The LP's unmet-demand penalty is a routing device and is not counted.
-    """
-    flow = result.edge_flow
-    with np.errstate(divide="ignore", invalid="ignore"):
-        utilisation = np.where(arrays.capacity > 0, flow / arrays.capacity, 0.0)
-    unmet = result.od["unmet_trucks_day"].to_numpy()
-    unmet = np.where(unmet > 1e-9, unmet, 0.0)  # LP round-off, not trucks
-    length = network.edges["length_km"].to_numpy(dtype=float)
-    transport = float(flow @ arrays.cost_usd)
-    delay = float(unmet @ unmet_cost_usd)
-    return {
-        "cost_usd": transport + delay,
-        "transport_cost_usd": transport,
-        "delay_cost_usd": delay,
-        "truck_hours": float(flow @ arrays.travel_time_h),
-        "truck_km": float(flow @ length),
-        "unmet_trucks": float(unmet.sum()),
-        "cargo_value_delayed_usd": float(unmet @ value_usd),
-        "edges_over_90pct": int(np.sum(utilisation > SATURATION)),
-        "disrupted_edges": int(arrays.disrupted.sum()),
-        "closed_edges": int(arrays.closed.sum()),
-    }
 
 
 def _timeline(

@@ -25,11 +25,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corredor.networks.national import load_national
+from corredor.criticality import Closures, scan_closures
 from corredor.demand import bundled_demand
-from corredor.fragility import Closures, scan_closures
 from corredor.layers import apply_layers
 from corredor.mincut import local_detours
+from corredor.networks.national import load_national
 from test_fragility import demand_frame, naive_impact
 
 from factories import make_network

@@ -24,7 +24,9 @@ import pytest
 import shapely
 
 from corredor.network import CRS, Network
-from corredor.reroute import RerouteModel, solve_arc_formulation
+from corredor.reroute import RerouteModel
+
+from arc_formulation import solve_arc_formulation
 
 pytestmark = [
     pytest.mark.benchmark,

@@ -7,27 +7,28 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from corredor.cache import user_cache_dir
+from corredor.boundaries import read_area
 from corredor.cli.base import (
     cli,
     console,
     jobs_option,
+    map_outline,
     network_option,
     output_folder_option,
     progress_bar,
     rich_table,
 )
+from corredor.closures import Corridor
+from corredor.criticality import CriticalityParams, assess_criticality
 from corredor.demand import bundled_demand, read_demand
 from corredor.errors import CorredorError
-from corredor.export import (
-    output_folder,
-)
-from corredor.fragility import Corridor, FragilityParams, assess_fragility, write_criticality
-from corredor.layers import apply_layers
-from corredor.layers.flood import screening_rasters
 from corredor.mincut import min_cut
 from corredor.network import Network
-from corredor.sourcing import frontier_table, run_sourcing, write_sourcing
+from corredor.outputs.folder import OutputFolder
+from corredor.outputs.writers import write_criticality, write_sourcing
+from corredor.pipeline import prepare_sourcing, weight_network
+from corredor.scenario import LayerInputs
+from corredor.sourcing import analyse, frontier_table
 
 
 @cli.command()
@@ -36,16 +37,18 @@ from corredor.sourcing import frontier_table, run_sourcing, write_sourcing
 @jobs_option
 def sourcing(spec_path: Path, output: Path, jobs: int) -> None:
     """Dual sourcing: rank candidate suppliers by shared route risk and choose the split."""
-    with progress_bar() as progress:
-        task = progress.add_task("Monte Carlo draws", total=None)
-        result = run_sourcing(
-            spec_path,
-            jobs=jobs,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+    with OutputFolder.claim(output, command="sourcing") as folder:
+        prepared = prepare_sourcing(spec_path)
+        with progress_bar() as progress:
+            task = progress.add_task("Monte Carlo draws", total=None)
+            result = analyse(
+                prepared.case,
+                jobs=jobs,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        write_sourcing(result, folder.staging, outline=map_outline())
+        folder.commit(inputs=prepared.inputs, seed=prepared.case.spec.monte_carlo.seed)
     spec = result.case.spec
-    with output_folder(output) as folder:
-        write_sourcing(result, folder)
     per_year = f"USD M per {spec.monte_carlo.horizon_days} days"
     ranked = result.candidates
     candidates = pd.DataFrame(
@@ -123,10 +126,10 @@ class CorridorParam(click.ParamType):
             return value
         try:
             corridor = Corridor.from_spec(value)
+            if corridor.polygon is not None:
+                corridor = corridor.with_area(read_area(corridor.polygon))
         except CorredorError as exc:
             self.fail(str(exc), param, ctx)
-        if corridor.polygon is not None and not corridor.polygon.is_file():
-            self.fail(f"{corridor.polygon}: no such polygon file", param, ctx)
         return corridor
 
 
@@ -200,30 +203,28 @@ def criticality(
     margin: float,
 ) -> None:
     """Rank links, crossings, ports and corridors by what closing them costs per day."""
-    demand = (
-        bundled_demand(network) if demand_path == "bundled" else read_demand(demand_path, network)
-    )
-    weighted = apply_layers(
-        network, flood=screening_rasters(user_cache_dir("flood")), flood_grade="screening"
-    )
-    found = [min_cut(weighted, source, sink) for source, sink in cuts]
-    params = FragilityParams(
-        both_directions=both_directions,
-        capacity_top=capacity_top,
-        alternative_margin=margin / 100.0,
-    )
-    with progress_bar() as progress:
-        task = progress.add_task("capacitated re-solves", total=None)
-        result = assess_fragility(
-            weighted,
-            demand,
-            params=params,
-            corridors=corridors,
-            cuts=found,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
+    with OutputFolder.claim(output, command="criticality") as folder:
+        demand = (bundled_demand(network) if demand_path == "bundled"
+                  else read_demand(demand_path, network))
+        weighted, _ = weight_network(network, LayerInputs())
+        found = [min_cut(weighted, source, sink) for source, sink in cuts]
+        params = CriticalityParams(
+            both_directions=both_directions,
+            capacity_top=capacity_top,
+            alternative_margin=margin / 100.0,
         )
-    with output_folder(output) as folder:
-        write_criticality(weighted, result, folder, top=top)
+        with progress_bar() as progress:
+            task = progress.add_task("capacitated re-solves", total=None)
+            result = assess_criticality(
+                weighted,
+                demand,
+                params=params,
+                corridors=corridors,
+                cuts=found,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        write_criticality(weighted, result, folder.staging, top=top, outline=map_outline())
+        folder.commit(inputs=[demand_path])
     console.print(
         rich_table(
             _headings(result.links[result.links["rank"] <= top], "closure_id").rename(

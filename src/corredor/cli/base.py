@@ -1,26 +1,46 @@
 """The ``corredor`` command group and what its commands share.
 
-User mistakes (``CorredorError``) are printed as one message without a
-traceback and exit with code 2, like click's own usage errors.
+User mistakes (``CorredorError``) are printed as one ``Error:`` line (or one
+error followed by its list of problems) without a traceback and exit with
+code 2; usage mistakes (a missing argument, an unknown option) are click's own
+usage errors, also exit code 2. ``CorredorWarning`` is printed as a
+``warning:`` line.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
+import geopandas as gpd
 import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from corredor.networks.national import load_national
-from corredor.errors import CorredorError
+from corredor.boundaries import read_boundaries
+from corredor.errors import CorredorError, CorredorWarning
 from corredor.network import Network
+from corredor.pipeline import load_network
 
 #: Wide enough for the tables when output goes to a file or pipe (rich assumes 80 there).
 console = Console(width=None if sys.stdout.isatty() else 120)
+
+#: Environment variable naming a state-boundary file (e.g. INEGI ``estatal.shp``) drawn under
+#: every map. No boundaries are bundled: the reference boundaries may not be redistributed.
+BOUNDARIES_ENV = "CORREDOR_BOUNDARIES"
+
+
+class UserError(click.ClickException):
+    """A ``CorredorError`` shown to the user: one message, exit code 2."""
+
+    exit_code = 2
 
 
 class NetworkParam(click.ParamType):
@@ -28,17 +48,14 @@ class NetworkParam(click.ParamType):
 
     name = "network"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Network:
         if isinstance(value, Network):
             return value
         try:
-            if value == "bundled":
-                return load_national()
-            if not Path(value).is_file():
-                self.fail(f"{value}: no such file (use 'bundled' or a .gpkg path)", param, ctx)
-            return Network.from_gpkg(value)
+            return load_network(str(value))
         except CorredorError as exc:
-            self.fail(str(exc), param, ctx)
+            raise UserError(str(exc)) from None
 
 
 network_option = click.option(
@@ -51,20 +68,28 @@ network_option = click.option(
 )
 
 
-class UserError(click.ClickException):
-    """A ``CorredorError`` shown to the user: one message, exit code 2."""
-
-    exit_code = 2
-
-
 class CorredorGroup(click.Group):
-    """Turns ``CorredorError`` from any subcommand into a ``UserError``."""
+    """Turns ``CorredorError`` from any subcommand into a ``UserError``; shows warnings."""
 
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except CorredorError as exc:
-            raise UserError(str(exc)) from None
+    def invoke(self, ctx: click.Context) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", CorredorWarning)
+            previous = warnings.showwarning
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except CorredorError as exc:
+                raise UserError(str(exc)) from None
+            finally:
+                warnings.showwarning = previous
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any,
+                  **kwargs: Any) -> None:
+    if issubclass(category, CorredorWarning):
+        console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+    else:
+        click.echo(f"warning: {message}", err=True)
 
 
 @click.group(cls=CorredorGroup)
@@ -78,7 +103,8 @@ output_folder_option = click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Output folder (replaced when the run succeeds).",
+    help="Output folder: new, empty, or written by corredor before (only the files its "
+    "corredor-run.json lists are replaced; other files are never touched).",
 )
 jobs_option = click.option(
     "--jobs",
@@ -92,16 +118,31 @@ scenario_argument = click.argument(
 )
 
 
-def progress_bar() -> Progress:
+@contextmanager
+def progress_bar() -> Iterator[Progress]:
     """A transient progress bar on the shared console."""
-    return Progress(
+    with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,
-    )
+    ) as progress:
+        yield progress
+
+
+def map_outline() -> gpd.GeoDataFrame | None:
+    """State polygons from ``$CORREDOR_BOUNDARIES`` for the maps, if it names a file."""
+    value = os.environ.get(BOUNDARIES_ENV)
+    if not value:
+        return None
+    try:
+        return read_boundaries(value)
+    except CorredorError as exc:
+        warnings.warn(f"${BOUNDARIES_ENV}: {exc}; maps are drawn without an outline",
+                      CorredorWarning, stacklevel=2)
+        return None
 
 
 def rich_table(frame: pd.DataFrame, title: str) -> Table:
@@ -121,6 +162,7 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, (bool, str)):
         return str(value)
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{float(value):,.1f}"
+    number = float(value)  # type: ignore[arg-type]
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.1f}"

@@ -7,7 +7,18 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from corredor.boundaries import read_states
+from corredor.boundaries import read_area, read_states
+from corredor.cli.base import (
+    cli,
+    console,
+    map_outline,
+    network_option,
+    rich_table,
+)
+from corredor.demand import bundled_demand, read_demand
+from corredor.errors import CorredorError
+from corredor.layers.crime import CrimeParams
+from corredor.network import Network
 from corredor.networks.facilities import (
     FacilityParams,
     attach_bundled,
@@ -23,19 +34,9 @@ from corredor.networks.osm import (
     freight_classes,
     network_from_overpass,
     network_from_xml,
-    read_polygon,
 )
 from corredor.networks.pbf import network_from_pbf
-from corredor.cache import user_cache_dir
-from corredor.cli.base import (
-    cli,
-    console,
-    network_option,
-    rich_table,
-)
-from corredor.demand import bundled_demand, read_demand
-from corredor.errors import CorredorError
-from corredor.export import (
+from corredor.outputs.export import (
     LAYER_FORMATS,
     NETWORK_FORMATS,
     layer_format,
@@ -43,15 +44,10 @@ from corredor.export import (
     write_layer,
     write_network,
 )
-from corredor.layers import apply_layers
-from corredor.layers.crime import CrimeParams
-from corredor.layers.flood import screening_rasters
-from corredor.network import Network
-from corredor.report import (
-    demand_summary,
-    network_summary,
-    plot_network,
-)
+from corredor.outputs.maps import plot_network
+from corredor.outputs.summary import demand_summary, network_summary
+from corredor.pipeline import weight_network
+from corredor.scenario import LayerInputs
 
 #: An input file that must exist (click reports a missing one with exit code 2).
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -169,21 +165,12 @@ def layers(
     if len(set(periods)) != len(periods):
         raise click.BadParameter("give each return period once", param_hint="--flood")
     try:
-        crime_params = CrimeParams(years=crime_years) if crime_years else None
+        crime_params = CrimeParams(years=crime_years) if crime_years else CrimeParams()
     except ValidationError as exc:
         raise click.BadParameter(str(exc), param_hint="--crime-years") from None
-    if flood_rasters:
-        rasters, grade = dict(flood_rasters), "user raster"
-    else:
-        rasters, grade = screening_rasters(user_cache_dir("flood")), "screening"
-    weighted = apply_layers(
-        network,
-        crime=crime,
-        boundaries=boundaries,
-        flood=rasters,
-        flood_grade=grade,
-        crime_params=crime_params,
-    )
+    inputs = LayerInputs(crime=str(crime) if crime else "bundled", boundaries=boundaries,
+                         flood=dict(flood_rasters) or "screening", crime_params=crime_params)
+    weighted, grade = weight_network(network, inputs)
     edges = weighted.edges
     columns = ["edge_id", "ref", "cost_usd", "cost_theft_usd", "flood_closure_days_year"]
     console.print(
@@ -329,7 +316,7 @@ def build_osm(
         network = network_from_overpass(
             place=place,
             bbox=tuple(bbox) if bbox else None,
-            polygon=read_polygon(polygon) if polygon else None,
+            polygon=read_area(polygon) if polygon else None,
             options=overpass,
             **options,
         )
@@ -382,7 +369,7 @@ def export_network(network: Network, output: Path, fmt: str | None, map_path: Pa
     if chosen == "shp":
         console.print(SHAPEFILE_NOTE)
     if map_path is not None:
-        console.print(f"wrote {plot_network(network, map_path)}")
+        console.print(f"wrote {plot_network(network, map_path, outline=map_outline())}")
 
 
 SHAPEFILE_NOTE = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -12,42 +11,48 @@ from corredor.cli.base import (
     cli,
     console,
     jobs_option,
+    map_outline,
     output_folder_option,
     progress_bar,
     rich_table,
     scenario_argument,
 )
-from corredor.compare import compare_runs
-from corredor.export import (
-    RUN_LAYERS,
-    output_folder,
-    write_layer,
-    write_run_layers,
-)
-from corredor.montecarlo import run_monte_carlo
-from corredor.pipeline import prepare
-from corredor.pipeline import run as pipeline_run
-from corredor.report import (
-    SUMMARY_TABLES,
-    monte_carlo_summary,
-    plot_exceedance,
-    plot_flow_change,
-    plot_timeline,
-    report_html,
-    run_summary,
-    summary_markdown,
-)
-from corredor.simulate import edge_table
+from corredor.compare import RunOutputs, compare_runs
+from corredor.outputs.export import RUN_LAYERS, read_result_layer, read_run_summary
+from corredor.outputs.folder import OutputFolder
+from corredor.outputs.summary import SUMMARY_TABLES
+from corredor.outputs.writers import write_comparison, write_run
+from corredor.pipeline import Prepared, prepare, prepare_any
+from corredor.pipeline import run as run_prepared
 
 
 @cli.command()
-@scenario_argument
-def validate(scenario_path: Path) -> None:
-    """Check a scenario file, its inputs and its selectors; list every problem."""
-    prepared = prepare(str(scenario_path))
-    console.print(f"[green]ok[/green] {scenario_path}: {prepared.scenario_file.scenario.name}")
-    for item in prepared.active:
-        console.print(f"  {item.name}: {int(item.mask.sum())} edges")
+@click.argument("yaml_path", metavar="FILE.yaml", type=click.Path(dir_okay=False, path_type=Path))
+def validate(yaml_path: Path) -> None:
+    """Check a scenario or sourcing spec, everything it names and every selector in it."""
+    prepared = prepare_any(yaml_path)
+    if isinstance(prepared, Prepared):
+        console.print(f"[green]ok[/green] scenario {yaml_path}: {prepared.scenario.name}")
+        for item in prepared.active:
+            console.print(f"  {item.name}: {int(item.mask.sum())} edges")
+        drawer = prepared.drawer
+    else:
+        spec = prepared.case.spec
+        console.print(f"[green]ok[/green] sourcing spec {yaml_path}: {spec.name} "
+                      f"({len(spec.candidates)} candidates, buyer {prepared.case.buyer})")
+        for stress in prepared.case.stress:
+            console.print(f"  stress scenario {stress.name}: {len(stress.events)} disruptions")
+        drawer = prepared.case.drawer
+    if drawer is not None:
+        masks = drawer.masks
+        generators = [("blockades", g.name, m) for g, m in zip(
+            drawer.spec.blockades, masks.blockades, strict=True)]
+        generators += [("theft_surges", g.name, m) for g, m in zip(
+            drawer.spec.theft_surges, masks.theft_surges, strict=True)]
+        for kind, name, mask in generators:
+            console.print(f"  monte_carlo.{kind} {name}: {int(mask.sum())} edges")
+        if masks.bridges is not None:
+            console.print(f"  monte_carlo.bridge_failures: {len(drawer.bridge_links)} links")
 
 
 @cli.command()
@@ -63,64 +68,26 @@ def validate(scenario_path: Path) -> None:
 )
 def run(scenario_path: Path, output: Path, jobs: int, lang: str) -> None:
     """Run a scenario: reroute freight day by day and write the results folder."""
-    prepared = prepare(str(scenario_path))
-    scenario = prepared.scenario_file.scenario
-    with progress_bar() as progress:
-        task = progress.add_task(f"simulating {scenario.name}", total=scenario.horizon_days)
-        result = pipeline_run(
-            prepared, progress=lambda done, total: progress.update(task, completed=done)
-        )
-    table = edge_table(prepared.network, result)
-    summary = run_summary(
-        prepared.network,
-        prepared.demand,
-        scenario,
-        result,
-        table,
-        flood_grade=prepared.flood_grade,
-    )
-    monte_carlo = None
-    if scenario.monte_carlo is not None:
+    with OutputFolder.claim(output, command="run") as folder:
+        prepared = prepare(scenario_path)
+        scenario = prepared.scenario
         with progress_bar() as progress:
-            task = progress.add_task("Monte Carlo years", total=scenario.monte_carlo.runs)
-            monte_carlo = run_monte_carlo(
-                prepared.network,
-                prepared.demand,
-                scenario.monte_carlo,
-                cost_params=scenario.layers.cost,
-                reroute_params=scenario.reroute,
-                jobs=jobs,
-                progress=lambda done, total: progress.update(task, completed=done),
+            days = progress.add_task(f"simulating {scenario.name}", total=scenario.horizon_days)
+            years = progress.add_task(
+                "Monte Carlo years", total=scenario.monte_carlo.runs if scenario.monte_carlo
+                else 0, visible=scenario.monte_carlo is not None)
+            result = run_prepared(
+                prepared, jobs=jobs,
+                progress_days=lambda done, total: progress.update(days, completed=done),
+                progress_years=lambda done, total: progress.update(years, completed=done),
             )
-        summary["monte_carlo"] = monte_carlo_summary(monte_carlo, scenario.monte_carlo)
-    with output_folder(output) as folder:
-        write_run_layers(prepared.network, table, folder)
-        (folder / "summary.json").write_text(
-            json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        (folder / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
-        result.timeline.round(4).to_csv(folder / "timeline.csv", index=False)
-        result.facility_flows.round(4).to_csv(folder / "facility_flows.csv", index=False)
-        plot_flow_change(prepared.network, table, folder / "flow_change.png", title=scenario.name)
-        plot_timeline(result.timeline, folder / "timeline.png", title=scenario.name)
-        images = {
-            "Flow change on the worst day": folder / "flow_change.png",
-            "Extra cost and unmet trucks per day": folder / "timeline.png",
-        }
-        if monte_carlo is not None:
-            monte_carlo.runs.round(4).to_csv(folder / "monte_carlo_runs.csv", index=False)
-            monte_carlo.exceedance.round(4).to_csv(
-                folder / "monte_carlo_exceedance.csv", index=False
-            )
-            plot_exceedance(monte_carlo, folder / "exceedance.png", title=scenario.name)
-            images["Monte Carlo exceedance"] = folder / "exceedance.png"
-        (folder / "report.html").write_text(
-            report_html(summary, scenario, images, lang=lang), encoding="utf-8"
-        )
+        summary, _ = write_run(prepared, result, folder.staging, lang=lang,
+                               outline=map_outline())
+        seed = scenario.monte_carlo.seed if scenario.monte_carlo is not None else None
+        folder.commit(inputs=prepared.inputs, seed=seed)
     _print_headline(summary)
-    if monte_carlo is not None:
-        console.print(rich_table(monte_carlo.percentiles, "Monte Carlo: per-year KPIs"))
+    if result.monte_carlo is not None:
+        console.print(rich_table(result.monte_carlo.percentiles, "Monte Carlo: per-year KPIs"))
     console.print(
         f"wrote {output}/ (summary.md, summary.json, timeline.csv, facility_flows.csv, "
         "flow_change.png, timeline.png; nodes, edges, disrupted, flow_change .geojson)"
@@ -166,29 +133,20 @@ def _print_headline(summary: dict) -> None:
 @output_folder_option
 def compare(first: Path, second: Path, output: Path) -> None:
     """Compare two `corredor run` folders: KPI differences and a flow-difference layer."""
-    comparison = compare_runs(first, second)
-    with output_folder(output) as folder:
-        comparison.kpis.to_csv(folder / "kpi_differences.csv", index=False)
-        write_layer(comparison.flows, folder / "flow_difference.gpkg")
-        write_layer(comparison.flows, folder / "flow_difference.geojson")
+    with OutputFolder.claim(output, command="compare") as folder:
+        runs = [RunOutputs(read_run_summary(path), read_result_layer(path, "flows"))
+                for path in (first, second)]
+        comparison = compare_runs(*runs)
+        write_comparison(comparison, folder.staging)
+        folder.commit(inputs=[first / "summary.json", second / "summary.json"])
     console.print(rich_table(comparison.kpis, f"{comparison.names[1]} minus {comparison.names[0]}"))
     changed = comparison.flows.reindex(
         comparison.flows["flow_difference_trucks_day"].abs().sort_values(ascending=False).index
     ).head(10)
-    console.print(
-        rich_table(
-            changed[
-                [
-                    "edge_id",
-                    "ref",
-                    "first_flow_trucks_day",
-                    "second_flow_trucks_day",
-                    "flow_difference_trucks_day",
-                ]
-            ].round(1),
-            "Largest flow differences on the worst days (trucks/day)",
-        )
-    )
+    columns = ["edge_id", "ref", "first_flow_trucks_day", "second_flow_trucks_day",
+               "flow_difference_trucks_day"]
+    console.print(rich_table(changed[columns].round(1),
+                             "Largest flow differences on the worst days (trucks/day)"))
     if comparison.unmatched:
         console.print(f"{comparison.unmatched} edges appear in only one run (left out)")
     console.print(

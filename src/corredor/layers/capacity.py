@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from corredor.config import StrictModel
 from corredor.errors import CorredorError
 from corredor.network import ROAD_CLASSES, Network
 
@@ -50,14 +51,12 @@ _DERIVED_CLASSES = frozenset(DEFAULT_LANE_CAPACITY_PC_H)
 DERIVED = "derived: "
 
 
-class CapacityParams(BaseModel):
+class CapacityParams(StrictModel):
     """Constants of the capacity layer; ``CapacityParams(**overrides)`` from a scenario.
 
     ``lane_capacity_pc_h`` overrides are merged into the defaults, so
     ``{"motorway": 2200}`` changes only motorways. Unknown keys are errors.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     lane_capacity_pc_h: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_LANE_CAPACITY_PC_H),

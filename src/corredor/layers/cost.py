@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from corredor.config import StrictModel
 from corredor.errors import CorredorError
 from corredor.network import Network
 
@@ -37,13 +38,11 @@ _COMPONENTS = (
 )
 
 
-class CostParams(BaseModel):
+class CostParams(StrictModel):
     """Constants of the generalised cost; ``CostParams(**overrides)`` from a scenario.
 
     Unknown keys and negative values are validation errors.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     value_of_time_usd_h: float = Field(
         71.57, ge=0,

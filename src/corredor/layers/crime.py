@@ -33,12 +33,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from corredor.boundaries import read_boundaries
-from corredor.networks.national import DATA_DIR, read_table
+from corredor.config import StrictModel
 from corredor.errors import CorredorError, DataFileError
 from corredor.network import ROAD_CLASSES, Network
+from corredor.networks.national import DATA_DIR, read_table
 
 #: Month columns of the SESNSP files, in order (canonical, accent-free, lower case).
 MONTHS = (
@@ -277,10 +278,8 @@ DEFAULT_EXPOSURE_TRUCKS_DAY: dict[str, float] = {
 }
 
 
-class CrimeParams(BaseModel):
+class CrimeParams(StrictModel):
     """Constants of the crime layer; ``CrimeParams(**overrides)`` from a scenario."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     years: tuple[int, int] | None = Field(
         None, description="first and last year of the window; default: the last "

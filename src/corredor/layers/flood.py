@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 import shapely
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from pyproj import CRS as ProjCRS
 from pyproj import Geod, Transformer
 from rasterio.enums import MaskFlags
@@ -42,9 +42,10 @@ from rasterio.features import rasterize
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-from corredor.networks.national import DATA_DIR, read_table
+from corredor.config import StrictModel
 from corredor.errors import CorredorError, DataFileError
 from corredor.network import Network
+from corredor.networks.national import DATA_DIR, read_table
 
 #: Raster memory a windowed read may use. assumption: a quarter of an 8 GB laptop's
 #: free memory is safe next to the network and the rest of a run.
@@ -75,6 +76,7 @@ _MIN_PIECE_CELLS = 1e-9
 _ZONE_FIELDS = ["zone_id", "name", "state", "lon", "lat", "centre_source", "radius_km", "event",
                 "source", "depth_source"]
 _DEPTH_COLUMN = re.compile(r"^depth_rp(\d+)_m$")
+_MAX_DEPTH_COLUMN = re.compile(r"^flood_rp(\d+)_depth_max_m$")
 
 
 # -- overlay ----------------------------------------------------------------------
@@ -360,7 +362,7 @@ def _edge_stats(index, edge, km, depth, threshold_m) -> pd.DataFrame:
 # -- depth -> closure ---------------------------------------------------------------
 
 
-class FragilityCurve(BaseModel):
+class FragilityCurve(StrictModel):
     """How a flood's depth on an edge turns into closure: probability and days.
 
     Both curves are piecewise linear in the edge's *maximum* depth for the
@@ -368,8 +370,6 @@ class FragilityCurve(BaseModel):
     their first and last points. Override any field from a scenario, e.g.
     ``FragilityCurve(depth_m=(0.2, 0.5), closure_prob=(0.0, 1.0))``.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     depth_m: tuple[float, ...] = Field(
         (0.1, IMPASSABLE_DEPTH_M, 0.6, 1.1),
@@ -505,6 +505,23 @@ def apply_flood(
     columns["flood_closure_days_year"] = days
     columns["flood_grade"] = grade
     return network.with_edges(edges.assign(**columns))
+
+
+def flood_return_periods(network: Network) -> list[int]:
+    """The return periods whose depth columns the flood layer added to ``network``.
+
+    Parameters
+    ----------
+    network : Network
+        A weighted network.
+
+    Returns
+    -------
+    list of int
+        Sorted return periods in years (empty when the flood layer has not run).
+    """
+    found = (_MAX_DEPTH_COLUMN.match(column) for column in network.edges.columns)
+    return sorted(int(match.group(1)) for match in found if match)
 
 
 def _return_periods(rasters: dict[int, str | os.PathLike[str]]) -> list[int]:

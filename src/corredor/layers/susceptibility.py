@@ -22,12 +22,13 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import rasterio
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 from pyogrio.errors import DataSourceError
 from rasterio.features import rasterize
 from scipy.ndimage import distance_transform_edt
 from shapely.geometry import box
 
+from corredor.config import StrictModel
 from corredor.errors import DataFileError
 from corredor.layers.flood import write_depth_raster
 
@@ -35,10 +36,8 @@ from corredor.layers.flood import write_depth_raster
 _KM_PER_DEG = 111.2
 
 
-class SusceptibilityParams(BaseModel):
+class SusceptibilityParams(StrictModel):
     """Flood stages and reach of the terrain-based screening; override from a scenario."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     stage_m: dict[int, float] = Field(
         default_factory=lambda: {10: 1.0, 50: 2.0, 100: 2.5, 500: 4.0},

@@ -32,9 +32,9 @@ from pyproj import Geod
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from corredor.networks.national import PORT_ACCESS_SPEED_KPH
 from corredor.errors import DataFileError
 from corredor.network import CRS, Network
+from corredor.networks.national import PORT_ACCESS_SPEED_KPH
 
 #: Kinds a user facility table may use.
 FACILITY_KINDS = ("port", "plant", "supplier", "city", "border_crossing")

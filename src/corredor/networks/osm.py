@@ -34,10 +34,8 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-import pyogrio
 import requests
 import shapely
-from pyogrio.errors import DataSourceError
 from pyproj import Geod
 from shapely.geometry import Polygon, box
 
@@ -749,16 +747,3 @@ def _geocode(place: str) -> Polygon:
         return ox.geocode_to_gdf(place).geometry.iloc[0]
     except TypeError as exc:  # osmnx: the place geocoded to a point, not a polygon
         raise DataFileError(f"--place {place!r}: {exc}; use --bbox or --polygon") from exc
-
-
-def read_polygon(path: str | os.PathLike[str]) -> Polygon:
-    """The union of the polygons in a GeoJSON/GeoPackage/shapefile, in EPSG:4326."""
-    path = Path(path)
-    try:
-        frame = pyogrio.read_dataframe(path)
-    except DataSourceError as exc:
-        raise DataFileError(f"{path}: not a readable polygon file ({exc})") from exc
-    shape = frame.to_crs(CRS).geometry.union_all() if frame.crs else frame.geometry.union_all()
-    if shape.is_empty or shape.geom_type not in ("Polygon", "MultiPolygon"):
-        raise DataFileError(f"{path}: expected (multi)polygons, found {shape.geom_type}")
-    return shape

@@ -19,6 +19,8 @@ import geopandas as gpd
 import numpy as np
 import osmium
 
+from corredor.errors import DataFileError
+from corredor.network import Network
 from corredor.networks.osm import (
     WAY_TAGS,
     OsmParams,
@@ -28,8 +30,6 @@ from corredor.networks.osm import (
     oneway_direction,
     sorted_unique,
 )
-from corredor.errors import DataFileError
-from corredor.network import Network
 
 #: Report progress every this many freight ways (pass 1) and nodes (pass 2).
 PROGRESS_EVERY = 50_000

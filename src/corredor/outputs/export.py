@@ -1,7 +1,9 @@
-"""Writing networks to files a GIS opens: GeoPackage and RFC 7946 GeoJSON.
+"""Writing layers to files a GIS opens: GeoPackage, RFC 7946 GeoJSON, CSV, shapefile.
 
 Every write goes to a temporary name in the target folder and is renamed at the
-end, so a failed run never leaves half a file behind.
+end, so a failed run never leaves half a file behind. ``read_result_layer``
+reads back the layers a run or criticality folder holds (for ``corredor
+export`` and ``corredor compare``).
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,9 +23,9 @@ import pyogrio
 import shapely
 from shapely.geometry import mapping
 
-from corredor.errors import CorredorError
+from corredor.errors import CorredorError, DataFileError
 from corredor.network import CRS, Network
-from corredor.styles import embed_styles
+from corredor.outputs.styles import embed_styles
 
 #: Decimal places kept in GeoJSON coordinates (~0.1 m), as RFC 7946 recommends.
 GEOJSON_PRECISION = 6
@@ -64,7 +64,7 @@ def write_geojson(frames: list[gpd.GeoDataFrame], path: str | Path) -> Path:
             features.append(
                 {
                     "type": "Feature",
-                    "properties": {key: _json_value(value) for key, value in props.items()},
+                    "properties": {key: json_scalar(value) for key, value in props.items()},
                     "geometry": mapping(geometry),
                 }
             )
@@ -73,8 +73,18 @@ def write_geojson(frames: list[gpd.GeoDataFrame], path: str | Path) -> Path:
     return path
 
 
-def _json_value(value: object) -> object:
-    """Plain JSON scalars: numpy types unwrapped, NaN as null."""
+def json_scalar(value: object) -> object:
+    """A plain JSON scalar: numpy types unwrapped, NaN and infinities as None.
+
+    Parameters
+    ----------
+    value : object
+        A cell value.
+
+    Returns
+    -------
+    object
+    """
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -93,27 +103,6 @@ def _atomic_write_text(path: Path, text: str) -> None:
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
-
-
-@contextmanager
-def output_folder(folder: str | Path) -> Iterator[Path]:
-    """Write a run's files into a temporary sibling folder, then swap it into place.
-
-    A run that fails half-way leaves the previous results (or nothing) behind,
-    never a mixture.
-    """
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{folder.name}-", dir=folder.parent))
-    try:
-        yield staging
-        staging.chmod(0o755)
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.rename(folder)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
 
 
 #: Network edge columns carried into run outputs, when present (core first, then layers).
@@ -306,7 +295,24 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = Non
 
 
 def read_result_layer(folder: str | Path, kind: str) -> gpd.GeoDataFrame:
-    """The edge layer of a ``corredor run`` folder (``flows``) or a criticality folder."""
+    """The edge layer of a ``corredor run`` folder (``flows``) or a criticality folder.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder a ``corredor run`` or ``corredor criticality`` wrote.
+    kind : {"flows", "criticality"}
+        Which layer.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
+    Raises
+    ------
+    CorredorError
+        The folder has no such layer.
+    """
     folder = Path(folder)
     file_name, layer = {
         "flows": ("edges.gpkg", "edges"),
@@ -317,3 +323,29 @@ def read_result_layer(folder: str | Path, kind: str) -> gpd.GeoDataFrame:
         command = "corredor run" if kind == "flows" else "corredor criticality"
         raise CorredorError(f"{folder}: no {file_name} here; is this a `{command}` folder?")
     return pyogrio.read_dataframe(path, layer=layer)
+
+
+def read_run_summary(folder: str | Path) -> dict:
+    """The ``summary.json`` of a ``corredor run`` folder.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A run folder.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    DataFileError
+        No readable summary.json there.
+    """
+    path = Path(folder) / "summary.json"
+    if not path.is_file():
+        raise DataFileError(f"{folder}: no summary.json here; is this a `corredor run` folder?")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{path}: not a readable summary ({exc})") from None

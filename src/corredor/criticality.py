@@ -1,8 +1,7 @@
-"""Corridor fragility: which links, crossings and corridors the freight cannot afford to lose.
+"""Criticality: which links, crossings and corridors the freight cannot afford to lose.
 
-A *closure* is a set of edges that fail together: one road link (both
-directions by default), one border crossing, or every edge of a node. For
-each closure, Jenelius-style importance (Jenelius, Petersen & Mattsson,
+For each closure (``corredor.closures``: a link, a border crossing, or every
+edge of a node), Jenelius-style importance (Jenelius, Petersen & Mattsson,
 "Importance and exposure in road network vulnerability analysis",
 Transportation Research Part A 40(7), 2006) is measured on the all-or-nothing
 assignment of the demand to cheapest paths: the demand-weighted increase in
@@ -22,36 +21,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import geopandas as gpd
-import matplotlib
 import numpy as np
 import pandas as pd
-import pyogrio
-import shapely
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from scipy.sparse import csc_matrix, csr_matrix
 from scipy.sparse.csgraph import depth_first_order, dijkstra
 
+from corredor.closures import Closures, Corridor
+from corredor.config import StrictModel
 from corredor.demand import DEMAND_COLUMNS
 from corredor.errors import CorredorError
-from corredor.export import write_edge_results
-from corredor.mapping import dress_map
+from corredor.graph import MIN_WEIGHT, CompiledGraph, WeightedCSR
+from corredor.kpis import Valuation
 from corredor.mincut import ABROAD_CLASSES, Cut, local_detours
-from corredor.network import CRS, Network
-from corredor.report import undirected_links
+from corredor.network import Network
 from corredor.reroute import RerouteModel, RerouteParams
-from corredor.routing import MIN_WEIGHT, CompiledGraph, WeightedCSR, edge_weights
-from corredor.scenario import Selector, select_edges
-from corredor.simulate import EdgeArrays, state_kpis
-from corredor.styles import embed_styles
+from corredor.routing import edge_weights
+from corredor.states import EdgeArrays
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+__all__ = [
+    "CriticalityParams",
+    "CriticalityResult",
+    "Scan",
+    "assess_criticality",
+    "capacity_criticality",
+    "corridor_table",
+    "default_corridors",
+    "scan_closures",
+]
 
 #: Node kinds whose closure is scanned (a border crossing is closed as its link).
-NODE_KINDS = ("port", "junction", "city", "plant")
+SCANNED_NODE_KINDS = ("port", "junction", "city", "plant")
 #: Road classes that are facilities rather than corridors (not given a default corridor).
 FACILITY_CLASSES = ("border", "port_access", "connector")
 #: Per-closure metrics of ``Scan.table``, in order.
@@ -66,10 +67,8 @@ CAPACITY_COLUMNS = ("cap_extra_cost_usd_day", "cap_unmet_trucks_day", "cap_edges
 LINK_COLUMNS = ("ref", "name", "road_class", "bridge", "length_km")
 
 
-class FragilityParams(BaseModel):
-    """Settings of the fragility analysis; every default says where it comes from."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class CriticalityParams(StrictModel):
+    """Settings of the criticality analysis; every default says where it comes from."""
 
     weight: str = Field(
         "cost_usd",
@@ -90,7 +89,8 @@ class FragilityParams(BaseModel):
         20, ge=0, description="closures re-solved with the capacitated rerouting LP: the top K "
         "links and the top K crossings/ports by uncapacitated impact",
     )
-    node_kinds: tuple[str, ...] = Field(NODE_KINDS, description="node kinds scanned as closures")
+    node_kinds: tuple[str, ...] = Field(
+        SCANNED_NODE_KINDS, description="node kinds scanned as closures")
     unranked_classes: tuple[str, ...] = Field(
         ABROAD_CLASSES, description="road classes reported but not ranked: the stylised US and "
         "Guatemalan links would top the ranking as artefacts (corredor.mincut.ABROAD_CLASSES)",
@@ -99,85 +99,6 @@ class FragilityParams(BaseModel):
         True, description="also compute each link's own detour (ra2ce single-link redundancy: "
         "shortest path between its ends without it, by length_km)",
     )
-
-
-@dataclass(frozen=True, eq=False)
-class Closures:
-    """Edge sets that fail together: column j of ``members`` (edges x closures) is closure j."""
-
-    ids: np.ndarray
-    members: csc_matrix
-
-    @classmethod
-    def links(cls, network: Network, *, both_directions: bool = True) -> Closures:
-        """One closure per link_id (both directions) or, without it, per edge."""
-        edges = network.edges
-        key = edges["link_id"] if both_directions and "link_id" in edges else edges["edge_id"]
-        codes, ids = pd.factorize(key.astype(str))
-        rows = np.arange(len(edges))
-        return cls(np.asarray(ids, dtype=object), _membership(rows, codes, len(edges), len(ids)))
-
-    @classmethod
-    def nodes(cls, network: Network, node_ids: Sequence[str]) -> Closures:
-        """One closure per node: every edge into or out of it."""
-        graph = network.compiled
-        column = np.full(graph.n_nodes, -1, dtype=np.int64)
-        column[graph.positions(node_ids)] = np.arange(len(node_ids))
-        rows = np.concatenate([np.arange(graph.n_edges)] * 2)
-        cols = np.concatenate([column[graph.edge_u], column[graph.edge_v]])
-        keep = cols >= 0
-        members = _membership(rows[keep], cols[keep], graph.n_edges, len(node_ids))
-        return cls(np.asarray(node_ids, dtype=object), members)
-
-    def mask(self, j: int) -> np.ndarray:
-        """Boolean edge mask of closure ``j``."""
-        mask = np.zeros(self.members.shape[0], dtype=bool)
-        mask[self.members.indices[self.members.indptr[j]:self.members.indptr[j + 1]]] = True
-        return mask
-
-    def first_edge(self) -> np.ndarray:
-        """Lowest edge index of each closure (-1 if empty): the row that describes it."""
-        first = np.full(len(self.ids), -1, dtype=np.int64)
-        counts = np.diff(self.members.indptr)
-        first[counts > 0] = self.members.indices[self.members.indptr[:-1][counts > 0]]
-        return first
-
-
-@dataclass(frozen=True)
-class Corridor:
-    """A named corridor: edges on any of ``refs`` or crossing ``polygon`` (a GIS file)."""
-
-    name: str
-    refs: tuple[str, ...] = ()
-    polygon: Path | None = None
-
-    @classmethod
-    def from_spec(cls, spec: str) -> Corridor:
-        """``NAME=REF[,REF...]`` (e.g. ``Bajio=MEX-45D,MEX-45``) or ``NAME=@area.geojson``."""
-        name, sep, value = (part.strip() for part in spec.partition("="))
-        refs = tuple(ref.strip() for ref in value.split(",") if ref.strip())
-        if not (sep and name and refs):
-            raise CorredorError(f"corridor {spec!r}: expected NAME=REF[,REF] (e.g. "
-                                "Bajio=MEX-45D,MEX-45) or NAME=@polygon.geojson")
-        return cls(name, polygon=Path(value[1:])) if value.startswith("@") else cls(name, refs)
-
-    def mask(self, network: Network) -> np.ndarray:
-        mask = np.zeros(len(network.edges), dtype=bool)
-        for ref in self.refs:
-            mask |= select_edges(network, Selector(ref=ref))
-        if self.polygon is not None and not Path(self.polygon).is_file():
-            raise CorredorError(f"corridor {self.name}: polygon file {self.polygon} not found")
-        if self.polygon is not None:
-            mask |= select_edges(network, Selector(polygon=Path(self.polygon)))
-        if not mask.any():
-            raise CorredorError(f"corridor {self.name} ({self.definition}) matches no edge; "
-                                "refs are edge refs such as MEX-45D")
-        return mask
-
-    @property
-    def definition(self) -> str:
-        return "; ".join([",".join(self.refs)] * bool(self.refs)
-                         + [f"polygon {self.polygon}"] * bool(self.polygon))
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,15 +198,13 @@ def capacity_criticality(
     capacity = np.where(np.isnan(capacity), np.inf, np.asarray(capacity, dtype=float))
     model = RerouteModel.from_network(network, demand, cost=cost, capacity=capacity, params=params)
     base = model.solve()
-    value = demand["value_usd_per_truck"].to_numpy(dtype=float)
-    deferred = np.nan_to_num(base.od["cost_usd_per_truck"].to_numpy(dtype=float))
-    unmet_cost = deferred + value * params.delay_cost_share_per_day
+    valuation = Valuation.of(demand, base, params)
     edges = network.edges
     time_h = edges["travel_time_h"].to_numpy(dtype=float) if "travel_time_h" in edges else cost * 0
 
     def kpis(mask: np.ndarray, result) -> dict[str, float]:
         arrays = EdgeArrays(cost, np.where(mask, 0.0, capacity), time_h, mask, mask)
-        return state_kpis(network, value, unmet_cost, arrays, result)
+        return valuation.kpis(network, arrays, result)
 
     reference = kpis(np.zeros(len(cost), dtype=bool), base)
     rows = []
@@ -374,11 +293,11 @@ class CriticalityResult:
     cuts: list[Cut] = field(default_factory=list)
 
 
-def assess_fragility(
+def assess_criticality(
     network: Network,
     demand: pd.DataFrame,
     *,
-    params: FragilityParams | None = None,
+    params: CriticalityParams | None = None,
     reroute_params: RerouteParams | None = None,
     corridors: Sequence[Corridor] = (),
     cuts: Sequence[Cut] = (),
@@ -390,7 +309,7 @@ def assess_fragility(
     ``corredor.mincut.min_cut``) are carried into the result for the outputs;
     ``progress(done, total)`` follows the capacitated re-solves.
     """
-    params = params or FragilityParams()
+    params = params or CriticalityParams()
     reroute_params = reroute_params or RerouteParams()
     for corridor in corridors:  # a corridor that matches nothing fails now, not after the scan
         corridor.mask(network)
@@ -442,87 +361,7 @@ def assess_fragility(
     )
 
 
-# -- outputs --------------------------------------------------------------------------
-
-
-def write_criticality(
-    network: Network, result: CriticalityResult, folder: Path, *, top: int = 20
-) -> list[Path]:
-    """``criticality.gpkg``/``.geojson`` (one row per edge), CSV tables and the map.
-
-    Min cuts go to ``cuts.csv`` and a ``cuts`` layer of the GeoPackage.
-    """
-    written = write_edge_results(network, result.edges, folder, name="criticality")
-    embed_styles(written[0], ["criticality"])  # QGIS opens it graduated by rank
-    tables = {"links": result.links, "nodes": result.nodes, "crossings": result.crossings,
-              "corridors": result.corridors}
-    if result.cuts:
-        cuts = pd.concat([cut.table(network) for cut in result.cuts], ignore_index=True)
-        geometry = network.edges.set_index("edge_id").geometry.loc[cuts["edge_id"]]
-        layer = gpd.GeoDataFrame(cuts, geometry=geometry.to_numpy(), crs=CRS)
-        pyogrio.write_dataframe(layer, written[0], layer="cuts", driver="GPKG", append=True)
-        tables["cuts"] = cuts
-    for name, frame in tables.items():
-        frame.round(4).to_csv(folder / f"{name}.csv", index=False)
-        written.append(folder / f"{name}.csv")
-    written.append(plot_criticality(network, result, folder / "criticality.png", top=top))
-    return written
-
-
-def plot_criticality(
-    network: Network, result: CriticalityResult, path: Path, *, top: int = 20
-) -> Path:
-    """PNG map: ranked links by impact (width), the top ``top`` numbered, crossings, min cuts."""
-    links = network.edges.loc[undirected_links(network).index]
-    frame = result.edges.set_index("edge_id").loc[links["edge_id"]]
-    impact, rank = frame["impact_usd_day"].to_numpy(), frame["rank"].to_numpy()
-    ranked, hit = ~np.isnan(rank), impact > 0.005
-    scale = max(float(np.max(impact[ranked], initial=0.0)), 1.0)
-    leading = rank <= top
-    crossing = (links["road_class"] == "border").to_numpy() & hit
-    fig, ax = plt.subplots(figsize=(12, 9), dpi=120)
-    links.plot(ax=ax, color="#d0d0d0", linewidth=0.6)
-    for mask, colour, label in (
-        (~ranked & hit, "#85c1e9", "outside Mexico: stylised, not ranked"),
-        (ranked & hit & ~leading, "#f5b041", "other links whose closure costs"),
-        (leading, "#c0392b", f"top {top} links (number = rank)"),
-    ):
-        if mask.any():
-            width = 0.8 + 5 * np.minimum(impact[mask] / scale, 1.0) * ranked[mask]
-            links[mask].plot(ax=ax, color=colour, linewidth=width, label=label)
-    middles = shapely.line_interpolate_point(links.geometry.to_numpy(), 0.5, normalized=True)
-    for point, number in zip(middles[leading], rank[leading], strict=True):
-        ax.annotate(f"{number:.0f}", (point.x, point.y), fontsize=7, fontweight="bold",
-                    xytext=(2, 2), textcoords="offset points")
-    ax.scatter(shapely.get_x(middles[crossing]), shapely.get_y(middles[crossing]),
-               s=20 + 200 * impact[crossing] / scale, marker="D", color="#8e44ad", zorder=5,
-               label="border crossing (size = impact)")
-    for style, cut in zip(("--", ":", "-."), result.cuts, strict=False):
-        gpd.GeoSeries(network.edges.geometry.to_numpy()[cut.edges], crs=CRS).plot(
-            ax=ax, color="black", linewidth=2.5, linestyle=style,
-            label=f"min cut {cut.name}: {cut.connectivity:.0f} links",
-        )
-    ax.set_title(
-        "Link criticality: extra generalised cost + cargo delay per day of closure (USD)\n"
-        f"line width up to {scale:,.0f} USD/day; grey: closing it affects no modelled trip"
-    )
-    ax.set(xlabel="longitude", ylabel="latitude")
-    dress_map(ax, network)
-    fig.tight_layout()
-    tmp = Path(path).with_name(f".tmp-{Path(path).name}")
-    fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return tmp.replace(path)
-
-
 # -- helpers --------------------------------------------------------------------------
-
-
-def _membership(rows: np.ndarray, cols: np.ndarray, n_edges: int, n_closures: int) -> csc_matrix:
-    members = csc_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(n_edges, n_closures))
-    members.sum_duplicates()
-    members.sort_indices()
-    return members
 
 
 def _rank(values: np.ndarray, eligible: np.ndarray) -> np.ndarray:
@@ -643,7 +482,7 @@ def _scan(
     n, m = graph.n_nodes, graph.n_edges
     reverse = len(np.unique(destinations)) < len(np.unique(origins))
     if reverse:
-        graph = CompiledGraph(graph.node_ids, graph.node_position, graph.edge_v, graph.edge_u)
+        graph = graph.reversed()
         origins, destinations = destinations, origins
     csr = graph.weighted(weights)
     tail, head = graph.edge_u, graph.edge_v
