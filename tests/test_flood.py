@@ -25,7 +25,6 @@ from corredor.layers.flood import (
     read_zones,
     screening_rasters,
 )
-from corredor.layers.susceptibility import SusceptibilityParams, susceptibility_rasters
 
 from factories import make_network
 
@@ -370,45 +369,3 @@ def test_bundled_network_gets_a_screening_flood_layer(national, screening):
     assert edges.loc[near, "flood_closure_days_year"].min() > 0
     assert edges.loc[near, "flood_closure_days_year"].min() > edges.loc[
         far, "flood_closure_days_year"].max()
-
-
-# -- terrain-based susceptibility -------------------------------------------------------
-
-
-def test_susceptibility_depth_in_a_valley_by_hand(tmp_path):
-    cols = np.arange(21)
-    elevation = np.tile(100.0 + 0.5 * np.abs(cols - 10), (5, 1))  # 0.5 m rise per km
-    dem = write_raster(tmp_path / "dem.tif", elevation, transform=UTM_TRANSFORM,
-                       crs="EPSG:32614")
-    river = pixel_line((10.5, 0), (10.5, 5), transform=UTM_TRANSFORM, crs="EPSG:32614")
-    rivers = tmp_path / "rivers.geojson"
-    gpd.GeoDataFrame(geometry=[river], crs="EPSG:4326").to_file(rivers)
-    params = SusceptibilityParams(stage_m={10: 1.0, 100: 2.5}, max_distance_km=3.0)
-    paths = susceptibility_rasters(dem, rivers, tmp_path / "cache", params=params)
-    with rasterio.open(paths[100]) as rp100, rasterio.open(paths[10]) as rp10:
-        deep, shallow = rp100.read(1)[2], rp10.read(1)[2]
-    # depth = stage - height above the river cell, within 3 km of it
-    assert deep[10:15].tolist() == pytest.approx([2.5, 2.0, 1.5, 1.0, 0.0])
-    assert deep[7] == pytest.approx(1.0)
-    assert shallow[9:13].tolist() == pytest.approx([0.5, 1.0, 0.5, 0.0])
-
-
-def test_susceptibility_on_reference_dem_and_rivers(shared_data, tmp_path):
-    dem = shared_data / "dem" / "bajio_elev_1km_clip.tif"
-    rivers = shared_data / "rivers" / "ne_10m_rivers_north_america.json"
-    first = susceptibility_rasters(dem, rivers, tmp_path / "a")
-    again = susceptibility_rasters(dem, rivers, tmp_path / "b")
-    stages = SusceptibilityParams().stage_m
-    depths = {}
-    for rp, path in first.items():
-        assert path.read_bytes() == again[rp].read_bytes()
-        with rasterio.open(path) as src:
-            depths[rp] = src.read(1)
-        assert depths[rp].max() == pytest.approx(stages[rp])  # on the river cells
-    assert np.all(depths[10] <= depths[50]) and np.all(depths[100] <= depths[500])
-    assert 0 < (depths[100] > 0).mean() < 0.2  # only land near rivers is exposed
-    coords = {"leon": (-101.68, 21.12), "irapuato": (-101.36, 20.67),
-              "guanajuato": (-101.26, 21.02)}
-    network = make_network(coords, [("leon", "irapuato", 80.0), ("irapuato", "guanajuato", 60.0)])
-    edges = apply_flood(network, first, grade="screening").edges
-    assert edges.flood_closure_days_year.notna().all()

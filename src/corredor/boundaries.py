@@ -31,6 +31,23 @@ def read_boundaries(
     The code column is ``id_column`` or the first of ``code``, ``CVEGEO``, ``CVE_ENT``,
     ``state``, ``id``; codes of up to 2 digits are states, of 4-5 digits municipalities
     (zero-padded).
+
+    Parameters
+    ----------
+    source : str, path-like or geopandas.GeoDataFrame
+        A polygon file (shapefile, GeoPackage, GeoJSON) or polygons already read.
+    id_column : str, optional
+        The column with the INEGI code.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``code`` and geometry in EPSG:4326 (invalid polygons repaired).
+
+    Raises
+    ------
+    DataFileError
+        Missing or unreadable file, no code column, codes that are not INEGI codes, no CRS.
     """
     if isinstance(source, gpd.GeoDataFrame):
         frame, where = source, "boundaries"
@@ -73,7 +90,20 @@ def read_boundaries(
 
 
 def read_states(path: str | os.PathLike[str], *, field: str | None = None) -> gpd.GeoDataFrame:
-    """State polygons with a 2-digit INEGI ``state`` code (municipal codes give their state)."""
+    """State polygons with a 2-digit INEGI ``state`` code (municipal codes give their state).
+
+    Parameters
+    ----------
+    path : str or path-like
+        State (or municipal) polygons, e.g. INEGI ``estatal.shp``.
+    field : str, optional
+        The column with the INEGI code (see ``read_boundaries``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``state`` and geometry in EPSG:4326.
+    """
     areas = read_boundaries(path, id_column=field)
     return gpd.GeoDataFrame({"state": areas["code"].str[:2]}, geometry=areas.geometry, crs=CRS)
 

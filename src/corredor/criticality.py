@@ -159,7 +159,30 @@ def scan_closures(
     weight: str | np.ndarray = "cost_usd",
     delay_cost_share_per_day: float = RerouteParams().delay_cost_share_per_day,
 ) -> Scan:
-    """Re-route, for every closure, exactly the OD pairs whose cheapest path it cuts."""
+    """Re-route, for every closure, exactly the OD pairs whose cheapest path it cuts.
+
+    Parameters
+    ----------
+    network : Network
+        The weighted network.
+    demand : pandas.DataFrame
+        The demand (rows with the same origin and destination are merged).
+    closures : Closures
+        The edge sets that fail together.
+    weight : str or numpy.ndarray, default "cost_usd"
+        Edge column (or array) routed on.
+    delay_cost_share_per_day : float
+        Cargo value share lost per day by a truck with no path.
+
+    Returns
+    -------
+    Scan
+
+    Raises
+    ------
+    CorredorError
+        Missing demand columns, invalid values, or an unweighted network.
+    """
     missing = [c for c in DEMAND_COLUMNS if c not in demand.columns]
     if missing:
         raise CorredorError(f"demand: missing column(s) {', '.join(missing)}")
@@ -192,6 +215,26 @@ def capacity_criticality(
     cost of the trucks that move and, for each truck that cannot, one day of
     delay (its trip happens later). Every state warm-starts from the baseline's
     path pool. One row per mask, in order.
+
+    Parameters
+    ----------
+    network : Network
+        The weighted network.
+    demand : pandas.DataFrame
+        The demand rerouted.
+    closed : sequence of numpy.ndarray
+        One edge mask per closure to re-solve.
+    cost, capacity : numpy.ndarray
+        Per-edge cost (USD per truck trip) and capacity (trucks/day, NaN unlimited).
+    params : RerouteParams, optional
+        LP settings.
+    progress : callable, optional
+        Called as ``progress(done, total)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``CAPACITY_COLUMNS``, one row per mask.
     """
     params = params or RerouteParams()
     cost = np.asarray(cost, dtype=float)
@@ -227,6 +270,27 @@ def corridor_table(
     when one of its links fails at a point drawn uniformly along its length, as
     a share of what those users pay on a normal day:
     sum_l (L_l / L) x impact_l / baseline cost of the users.
+
+    Parameters
+    ----------
+    network : Network
+        The network scanned.
+    scan : Scan
+        The link closures' scan.
+    links : pandas.DataFrame
+        Its table with ``length_km`` and ``name``.
+    corridors : sequence of Corridor
+        The corridors to summarise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per corridor, most fragile first.
+
+    Raises
+    ------
+    CorredorError
+        A corridor matches no edge.
     """
     members = scan.closures.members.tocsr()
     hit_closure, hit_od = scan.hits["closure"].to_numpy(), scan.hits["od"].to_numpy()
@@ -269,7 +333,19 @@ def corridor_table(
 def default_corridors(
     network: Network, *, exclude: Sequence[str] = FACILITY_CLASSES
 ) -> list[Corridor]:
-    """One corridor per route number (``ref``) on links not of the ``exclude`` road classes."""
+    """One corridor per route number (``ref``) on links not of the ``exclude`` road classes.
+
+    Parameters
+    ----------
+    network : Network
+        Any network.
+    exclude : sequence of str
+        Road classes that are not corridors.
+
+    Returns
+    -------
+    list of Corridor
+    """
     edges = network.edges
     roads = edges[~edges["road_class"].isin(exclude) & (edges["ref"].str.strip() != "")]
     return [Corridor(ref, refs=(ref,)) for ref in sorted(roads["ref"].unique())]
@@ -308,15 +384,41 @@ def assess_criticality(
     ``corridors`` are added to one corridor per ``ref``; ``cuts`` (from
     ``corredor.mincut.min_cut``) are carried into the result for the outputs;
     ``progress(done, total)`` follows the capacitated re-solves.
+
+    Parameters
+    ----------
+    network : Network
+        The weighted network.
+    demand : pandas.DataFrame
+        The demand assigned.
+    params : CriticalityParams, optional
+        What is scanned and how.
+    reroute_params : RerouteParams, optional
+        Delay share and LP settings of the capacitated re-solves.
+    corridors : sequence of Corridor
+        Named corridors added to the per-ref ones.
+    cuts : sequence of Cut
+        Min cuts to carry into the result.
+    progress : callable, optional
+        Called as ``progress(done, total)`` during the capacitated re-solves.
+
+    Returns
+    -------
+    CriticalityResult
+
+    Raises
+    ------
+    CorredorError
+        A corridor matches no edge, or the demand or network is unusable.
     """
     params = params or CriticalityParams()
     reroute_params = reroute_params or RerouteParams()
     for corridor in corridors:  # a corridor that matches nothing fails now, not after the scan
         corridor.mask(network)
-    options = {"weight": params.weight,
-               "delay_cost_share_per_day": reroute_params.delay_cost_share_per_day}
+    share = reroute_params.delay_cost_share_per_day
     closures = Closures.links(network, both_directions=params.both_directions)
-    scan = scan_closures(network, demand, closures, **options)
+    scan = scan_closures(network, demand, closures, weight=params.weight,
+                         delay_cost_share_per_day=share)
     describe = network.edges.iloc[closures.first_edge()][list(LINK_COLUMNS)]
     links = pd.concat([scan.table(margin=params.alternative_margin),
                        describe.reset_index(drop=True)], axis=1)
@@ -326,13 +428,7 @@ def assess_criticality(
         links["detour_extra_km"] = links["detour_km"] - links["length_km"]
     ranked = ~links["road_class"].isin(params.unranked_classes).to_numpy()
     links.insert(1, "rank", _rank(links["impact_usd_day"].to_numpy(), ranked))
-    nodes = network.nodes.loc[network.nodes["kind"].isin(params.node_kinds)]
-    node_closures = Closures.nodes(network, list(nodes["node_id"]))
-    node_table = scan_closures(network, demand, node_closures, **options).table(
-        margin=params.alternative_margin)
-    nodes = pd.concat([node_table.rename(columns={"closure_id": "node_id"}),
-                       nodes[["kind", "name", "state"]].reset_index(drop=True)], axis=1)
-    nodes.insert(1, "rank", _rank(nodes["impact_usd_day"].to_numpy(), np.ones(len(nodes), bool)))
+    nodes, node_closures = _node_table(network, demand, params, share)
     crossing = (links["road_class"] == "border").to_numpy()
     port = (nodes["kind"] == "port").to_numpy()
     k, impact = params.capacity_top, links["impact_usd_day"].to_numpy()
@@ -362,6 +458,20 @@ def assess_criticality(
 
 
 # -- helpers --------------------------------------------------------------------------
+
+
+def _node_table(network: Network, demand: pd.DataFrame, params: CriticalityParams,
+                share: float) -> tuple[pd.DataFrame, Closures]:
+    """Every scanned node closed in turn (all its edges), ranked by impact."""
+    nodes = network.nodes.loc[network.nodes["kind"].isin(params.node_kinds)]
+    closures = Closures.nodes(network, list(nodes["node_id"]))
+    table = scan_closures(network, demand, closures, weight=params.weight,
+                          delay_cost_share_per_day=share).table(
+        margin=params.alternative_margin)
+    nodes = pd.concat([table.rename(columns={"closure_id": "node_id"}),
+                       nodes[["kind", "name", "state"]].reset_index(drop=True)], axis=1)
+    nodes.insert(1, "rank", _rank(nodes["impact_usd_day"].to_numpy(), np.ones(len(nodes), bool)))
+    return nodes, closures
 
 
 def _rank(values: np.ndarray, eligible: np.ndarray) -> np.ndarray:
@@ -492,10 +602,7 @@ def _scan(
     into_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(head[usable], minlength=n), out=into_ptr[1:])
     by_edge = members.tocsr()
-    per_edge = np.diff(by_edge.indptr)
-    slots = np.full((m, max(int(per_edge.max(initial=0)), 1)), -1, dtype=np.int64)
-    slots[np.repeat(np.arange(m), per_edge), _ranges(by_edge.indptr[:-1], by_edge.indptr[1:])[0]
-          - np.repeat(by_edge.indptr[:-1], per_edge)] = by_edge.indices
+    slots = _closure_slots(by_edge, m)
     base = np.full(len(origins), np.inf)
     flow = np.zeros(m)
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -518,20 +625,7 @@ def _scan(
         used = count[hi] > count[lo]
         path_edges = tree.edge[nodes[used]]
         np.add.at(flow, path_edges, (carried[hi] - carried[lo])[used])
-        pos, _ = _ranges(by_edge.indptr[path_edges], by_edge.indptr[path_edges + 1])
-        touched = np.unique(by_edge.indices[pos])
-        pos, sizes = _ranges(members.indptr[touched], members.indptr[touched + 1])
-        member, unit = members.indices[pos], np.repeat(touched, sizes)
-        in_tree = tree.edge[head[member]] == member
-        unit, top = unit[in_tree], head[member[in_tree]]
-        start = tree.tin[top]
-        end = start + tree.size[top]
-        by_start = np.lexsort((start, unit))
-        unit, start, end = unit[by_start], start[by_start], end[by_start]
-        reach = np.maximum.accumulate(unit * (n + 1) + end)
-        nested = np.zeros(len(unit), dtype=bool)
-        nested[1:] = unit[1:] * (n + 1) + start[1:] < reach[:-1]
-        unit, start, end = unit[~nested], start[~nested], end[~nested]
+        unit, start, end = _subtrees(tree, members, by_edge, path_edges, head, n)
         for chunk in _chunks(unit, end - start, max_block):
             found.append(
                 _replace(tree, rows, ttin, unit[chunk], start[chunk], end[chunk],
@@ -541,6 +635,37 @@ def _scan(
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     closure, od, after = (np.concatenate(parts) for parts in zip(empty, *found, strict=True))
     return base, pd.DataFrame({"closure": closure, "od": od, "cost_after": after}), flow
+
+
+def _closure_slots(by_edge: csr_matrix, m: int) -> np.ndarray:
+    """Edges x k table of the closures each edge belongs to (-1 pads)."""
+    per_edge = np.diff(by_edge.indptr)
+    slots = np.full((m, max(int(per_edge.max(initial=0)), 1)), -1, dtype=np.int64)
+    slots[np.repeat(np.arange(m), per_edge), _ranges(by_edge.indptr[:-1], by_edge.indptr[1:])[0]
+          - np.repeat(by_edge.indptr[:-1], per_edge)] = by_edge.indices
+    return slots
+
+
+def _subtrees(tree: _Tree, members: csc_matrix, by_edge: csr_matrix, path_edges: np.ndarray,
+              head: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per closure touching used tree edges: the preorder intervals of the subtrees it cuts.
+
+    Intervals nested in another of the same closure are dropped (already re-solved).
+    """
+    pos, _ = _ranges(by_edge.indptr[path_edges], by_edge.indptr[path_edges + 1])
+    touched = np.unique(by_edge.indices[pos])
+    pos, sizes = _ranges(members.indptr[touched], members.indptr[touched + 1])
+    member, unit = members.indices[pos], np.repeat(touched, sizes)
+    in_tree = tree.edge[head[member]] == member
+    unit, top = unit[in_tree], head[member[in_tree]]
+    start = tree.tin[top]
+    end = start + tree.size[top]
+    by_start = np.lexsort((start, unit))
+    unit, start, end = unit[by_start], start[by_start], end[by_start]
+    reach = np.maximum.accumulate(unit * (n + 1) + end)
+    nested = np.zeros(len(unit), dtype=bool)
+    nested[1:] = unit[1:] * (n + 1) + start[1:] < reach[:-1]
+    return unit[~nested], start[~nested], end[~nested]
 
 
 def _chunks(unit: np.ndarray, lengths: np.ndarray, limit: int) -> list[slice]:

@@ -15,11 +15,30 @@ from corredor.errors import DataFileError
 from corredor.network import Network
 from corredor.networks.national import DATA_DIR
 
+__all__ = ["DEMAND_COLUMNS", "bundled_demand", "read_demand"]
+
 DEMAND_COLUMNS = ["origin", "destination", "segment", "trucks_day", "value_usd_per_truck"]
 
 
 def read_demand(path: str | Path, network: Network | None = None) -> pd.DataFrame:
-    """Read and check a demand CSV; every fault is reported in one error naming the file."""
+    """Read and check a demand CSV; every fault is reported in one error naming the file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV (``DEMAND_COLUMNS``; UTF-8, UTF-8 with BOM or latin-1).
+    network : Network, optional
+        Check every origin and destination is one of its nodes.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataFileError
+        Missing or unreadable file, missing columns, blank ids, invalid numbers, unknown nodes.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path}: demand file not found")
@@ -51,5 +70,15 @@ def read_demand(path: str | Path, network: Network | None = None) -> pd.DataFram
 
 
 def bundled_demand(network: Network | None = None) -> pd.DataFrame:
-    """The bundled national OD table (``data/mexico/demand.csv``)."""
+    """The bundled national OD table (``data/mexico/demand.csv``).
+
+    Parameters
+    ----------
+    network : Network, optional
+        Check every origin and destination is one of its nodes.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return read_demand(DATA_DIR / "demand.csv", network)

@@ -52,6 +52,23 @@ def region_nodes(network: Network, spec: str) -> list[str]:
 
     Fields: ``kind`` (node kind), ``state`` (INEGI code, ``11`` or ``1``),
     ``node`` (node ids). Example: ``kind=plant;state=01,11,22``.
+
+    Parameters
+    ----------
+    network : Network
+        Any network.
+    spec : str
+        The region.
+
+    Returns
+    -------
+    list of str
+        Node ids.
+
+    Raises
+    ------
+    CorredorError
+        A malformed clause, an unknown kind or node, or a region with no node.
     """
     nodes = network.nodes
     mask = np.ones(len(nodes), dtype=bool)
@@ -134,6 +151,26 @@ def min_cut(
     ``capacity`` (a column or array, trucks/day, rounded to whole trucks; NaN
     or inf: unlimited) gives the bottleneck cut; None skips it. Edges of the
     ``uncuttable`` road classes get unlimited capacity.
+
+    Parameters
+    ----------
+    network : Network
+        Any network.
+    source_spec, sink_spec : str
+        The two regions (disjoint).
+    capacity : str, numpy.ndarray or None, default "capacity_trucks_day"
+        Capacities for the bottleneck cut.
+    uncuttable : tuple of str
+        Road classes never cut.
+
+    Returns
+    -------
+    Cut
+
+    Raises
+    ------
+    CorredorError
+        Overlapping or empty regions.
     """
     sources = region_nodes(network, source_spec)
     sinks = region_nodes(network, sink_spec)
@@ -168,6 +205,20 @@ def local_detours(
     no way round. One Dijkstra per link on the compiled graph with the
     link's entries switched off (a parallel edge of another link takes over),
     searching first within ``DETOUR_SEARCH_FACTOR`` times the link's weight.
+
+    Parameters
+    ----------
+    network : Network
+        Any network.
+    closures : Closures
+        Link closures sharing no edge.
+    weight : str or numpy.ndarray, default "length_km"
+        Edge column (or array) the detour is measured in.
+
+    Returns
+    -------
+    numpy.ndarray
+        One detour per closure.
     """
     graph = network.compiled
     members = closures.members.tocsr()

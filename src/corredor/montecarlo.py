@@ -167,7 +167,8 @@ class EventDrawer:
             depth = self._depth_at(self.region_depths[code], period)
             links = self.links[mask]
             closes = self.curve.closure_probability(depth)
-            start = int(rng.integers(self.spec.floods.season[0], self.spec.floods.season[1] + 1))
+            first, last = self.spec.floods.season if self.spec.floods is not None else (0, 0)
+            start = int(rng.integers(first, last + 1))
             for link in sorted(set(links[closes > 0])):
                 worst = float(depth[links == link].max())
                 if rng.random() >= float(self.curve.closure_probability(worst)):
@@ -266,31 +267,37 @@ def run_monte_carlo(
     valuation = Valuation.of(demand, baseline, reroute_params)
     inputs = _Inputs(network, demand, drawer, cost_params, reroute_params, base, baseline,
                      valuation, valuation.kpis(network, base, baseline))
-    seeds = drawer.seeds()
-    total = drawer.spec.runs
+    rows, solves = _evaluate(inputs, jobs, progress)
+    runs = pd.DataFrame(sorted(rows, key=lambda row: row["run"]))
+    return MonteCarloResult(runs, _percentiles(runs), _exceedance(runs), solves)
+
+
+def _evaluate(inputs: _Inputs, jobs: int, progress: Callable[[int, int], None] | None
+              ) -> tuple[list[dict], int]:
+    """Every run's totals and the number of LP solves, in this process or ``jobs`` of them."""
+    seeds = inputs.drawer.seeds()
+    total = inputs.drawer.spec.runs
     rows: list[dict] = []
-    solves = 0
     if jobs <= 1:
         evaluator = _Evaluator(inputs)
         for i, seed in enumerate(seeds):
             rows.append(evaluator.run(i, seed))
             if progress is not None:
                 progress(i + 1, total)
-        solves = evaluator.solves
-    else:
-        chunks = [list(range(start, total, jobs)) for start in range(jobs)]
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                 initargs=(inputs,)) as pool:
-            futures = [pool.submit(_work_chunk, [(i, seeds[i]) for i in chunk])
-                       for chunk in chunks if chunk]
-            for future in as_completed(futures):
-                chunk_rows, chunk_solves = future.result()
-                rows += chunk_rows
-                solves += chunk_solves
-                if progress is not None:
-                    progress(len(rows), total)
-    runs = pd.DataFrame(sorted(rows, key=lambda row: row["run"]))
-    return MonteCarloResult(runs, _percentiles(runs), _exceedance(runs), solves)
+        return rows, evaluator.solves
+    solves = 0
+    chunks = [list(range(start, total, jobs)) for start in range(jobs)]
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                             initargs=(inputs,)) as pool:
+        futures = [pool.submit(_work_chunk, [(i, seeds[i]) for i in chunk])
+                   for chunk in chunks if chunk]
+        for future in as_completed(futures):
+            chunk_rows, chunk_solves = future.result()
+            rows += chunk_rows
+            solves += chunk_solves
+            if progress is not None:
+                progress(len(rows), total)
+    return rows, solves
 
 
 def draw_events(drawer: EventDrawer, *, runs: Sequence[int] | None = None

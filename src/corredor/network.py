@@ -25,6 +25,17 @@ from shapely.geometry import LineString, Point
 from corredor.errors import DataFileError, NetworkValidationError
 from corredor.graph import CompiledGraph
 
+__all__ = [
+    "CRS",
+    "EDGE_COLUMNS",
+    "NODE_COLUMNS",
+    "NODE_KINDS",
+    "ROAD_CLASSES",
+    "Network",
+    "link_keys",
+    "undirected_links",
+]
+
 CRS = "EPSG:4326"
 
 #: Core node columns and their dtypes (layers may add more, never rename these).

@@ -58,6 +58,8 @@ from corredor.lp import solve as lp_solve
 from corredor.network import Network
 from corredor.routing import shortest_paths
 
+__all__ = ["RerouteModel", "RerouteParams", "RerouteResult", "path_cost_bound"]
+
 #: HiGHS options for these LPs: presolve off was ~10x faster on multi-commodity flow (measured).
 HIGHS_OPTIONS = {"presolve": "off"}
 #: HiGHS ``simplex_strategy`` for re-solves: new columns keep the basis primal feasible, so
@@ -524,6 +526,17 @@ def path_cost_bound(network: Network, cost: np.ndarray) -> float:
 
     A simple path leaves every node at most once, so it cannot cost more. It
     ignores closures and capacities so every state of a network shares it.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    cost : numpy.ndarray
+        Cost per edge.
+
+    Returns
+    -------
+    float
     """
     graph = network.compiled
     most = np.zeros(graph.n_nodes)

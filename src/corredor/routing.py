@@ -44,7 +44,24 @@ class PathSet:
 
 
 def edge_weights(network: Network, weight: str | np.ndarray) -> np.ndarray:
-    """One float per edge: a column of ``network.edges`` or an explicit array."""
+    """One float per edge: a column of ``network.edges`` or an explicit array.
+
+    Parameters
+    ----------
+    network : Network
+        Any network.
+    weight : str or numpy.ndarray
+        A numeric edge column, or one value per edge.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    CorredorError
+        No such column.
+    """
     if isinstance(weight, str):
         if weight not in network.edges.columns:
             raise CorredorError(
@@ -65,6 +82,26 @@ def shortest_paths(
     """Cheapest path for every (origin, destination) pair, as edge indices.
 
     Dijkstra runs once per distinct origin over all its destinations.
+
+    Parameters
+    ----------
+    network : Network
+        Any network.
+    pairs : sequence of (str, str)
+        Origin and destination node ids.
+    weight : str or numpy.ndarray, default "length_km"
+        Edge column or array (non-negative; non-finite means absent).
+    removed : numpy.ndarray, optional
+        Edges to leave out.
+
+    Returns
+    -------
+    PathSet
+
+    Raises
+    ------
+    CorredorError
+        Unknown node ids or negative weights.
     """
     graph = network.compiled
     csr = graph.weighted(edge_weights(network, weight), removed=removed)
@@ -92,7 +129,23 @@ def od_cost_matrix(
     weight: str | np.ndarray = "length_km",
     removed: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Least cost from each origin (rows) to each destination (columns); ``inf`` if none."""
+    """Least cost from each origin (rows) to each destination (columns); ``inf`` if none.
+
+    Parameters
+    ----------
+    network : Network
+        Any network.
+    origins, destinations : sequence of str
+        Node ids.
+    weight : str or numpy.ndarray, default "length_km"
+        Edge column or array.
+    removed : numpy.ndarray, optional
+        Edges to leave out.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     graph = network.compiled
     csr = graph.weighted(edge_weights(network, weight), removed=removed)
     origin_pos = graph.positions(origins)

@@ -128,20 +128,21 @@ class Duration(StrictModel):
         missing = [name for name in needs if getattr(self, name) is None]
         if missing:
             raise ValueError(f"a {self.distribution} duration needs {', '.join(missing)}")
-        if self.distribution == "uniform" and self.min_days > self.max_days:
+        if self.distribution == "uniform" and (self.min_days or 0.0) > (self.max_days or 0.0):
             raise ValueError("min_days is above max_days")
         return self
 
     def draw(self, rng: np.random.Generator) -> int:
         """One duration in whole days (at least 1) from ``rng``."""
+        days = self.days or 0.0  # the validator made sure the distribution's fields are set
         if self.distribution == "fixed":
-            value = self.days
+            value = days
         elif self.distribution == "uniform":
-            value = rng.uniform(self.min_days, self.max_days)
+            value = float(rng.uniform(self.min_days or 0.0, self.max_days or 0.0))
         elif self.distribution == "exponential":
-            value = rng.exponential(self.days)
+            value = float(rng.exponential(days))
         else:
-            value = self.days * float(np.exp(rng.normal(0.0, self.sigma)))
+            value = days * float(np.exp(rng.normal(0.0, self.sigma or 0.0)))
         if self.max_days is not None:
             value = min(value, self.max_days)
         return max(1, round(value))

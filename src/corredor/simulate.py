@@ -56,7 +56,27 @@ def simulate(
     reroute_params: RerouteParams,
     progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
-    """Solve the baseline and every distinct daily state over the horizon."""
+    """Solve the baseline and every distinct daily state over the horizon.
+
+    Parameters
+    ----------
+    network : Network
+        The weighted network.
+    demand : pandas.DataFrame
+        The demand rerouted every day.
+    active : sequence of ActiveDisruption
+        The resolved disruptions.
+    horizon_days : int
+        Days simulated.
+    cost_params, reroute_params
+        How effects are priced and states rerouted.
+    progress : callable, optional
+        Called as ``progress(day, horizon_days)``.
+
+    Returns
+    -------
+    SimulationResult
+    """
     base = baseline_arrays(network)
     baseline = solve_state(network, demand, base, reroute_params)
     states: dict[str, tuple[EdgeArrays, RerouteResult]] = {base.key(): (base, baseline)}
@@ -88,6 +108,21 @@ def facility_flows(
     """Trucks/day through each border crossing (northbound) and seaport, per day.
 
     Columns: ``facility``, ``kind``, ``baseline`` and one column per day.
+
+    Parameters
+    ----------
+    network : Network
+        The network solved.
+    baseline : RerouteResult
+        The undisrupted solution.
+    states : dict
+        State key -> (arrays, solution).
+    day_state : list of str
+        The state key of each day.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     edges = network.edges
     crossing = (edges["road_class"] == "border").to_numpy()
@@ -120,7 +155,25 @@ def solve_state(
     *,
     warm: RerouteResult | None = None,
 ) -> RerouteResult:
-    """Reroute one network state, warm-started from ``warm``'s paths when given."""
+    """Reroute one network state, warm-started from ``warm``'s paths when given.
+
+    Parameters
+    ----------
+    network : Network
+        The weighted network.
+    demand : pandas.DataFrame
+        The demand.
+    arrays : EdgeArrays
+        The state's costs, capacities and closures.
+    params : RerouteParams
+        LP settings.
+    warm : RerouteResult, optional
+        A solution of another state whose paths seed the column pool.
+
+    Returns
+    -------
+    RerouteResult
+    """
     model = RerouteModel.from_network(
         network,
         demand,
@@ -182,6 +235,18 @@ def edge_table(network: Network, result: SimulationResult) -> pd.DataFrame:
     """Per edge: baseline and worst-day flows, their change, utilisation and flags.
 
     The "disrupted" columns describe the day with the highest extra cost.
+
+    Parameters
+    ----------
+    network : Network
+        The network simulated.
+    result : SimulationResult
+        The timeline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per edge, in edge order.
     """
     arrays, worst = result.worst_state
     base = result.baseline

@@ -57,7 +57,17 @@ class ActiveDisruption:
 
 
 def baseline_arrays(network: Network) -> EdgeArrays:
-    """The undisrupted state from the layer columns (``apply_layers`` must have run)."""
+    """The undisrupted state from the layer columns (``apply_layers`` must have run).
+
+    Parameters
+    ----------
+    network : Network
+        A weighted network.
+
+    Returns
+    -------
+    EdgeArrays
+    """
     edges = network.edges
     capacity = edges["capacity_trucks_day"].to_numpy(dtype=float)
     return EdgeArrays(
@@ -81,6 +91,23 @@ def state_on_day(
     Factors from overlapping disruptions multiply; surcharges and waits add. A
     closed edge is removed while its disruption is fully active and reopens
     with capacity growing linearly through the recovery days.
+
+    Parameters
+    ----------
+    network : Network
+        The weighted network (for the cost components).
+    base : EdgeArrays
+        The baseline state.
+    active : sequence of ActiveDisruption
+        The disruptions.
+    day : int
+        The day (0-based).
+    cost_params : CostParams
+        For pricing waits.
+
+    Returns
+    -------
+    EdgeArrays
     """
     edges = network.edges
     n = len(edges)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from pydantic import ValidationError
@@ -304,7 +305,7 @@ def build_osm(
     def report(line: str) -> None:
         console.print(line, style="dim", markup=False, highlight=False)
 
-    options = {"params": params, "states": boundaries, "progress": report}
+    options: dict[str, Any] = {"params": params, "states": boundaries, "progress": report}
     if osm_file:
         network = network_from_xml(osm_file, **options)
     elif pbf_file:

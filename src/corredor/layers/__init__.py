@@ -8,6 +8,7 @@ flood, then cost, which reads the theft and flood columns).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -45,7 +46,7 @@ def apply_layers(
     *,
     crime: str | os.PathLike[str] | pd.DataFrame | None = None,
     boundaries: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
-    flood: dict[int, str | os.PathLike[str]] | None = None,
+    flood: Mapping[int, str | os.PathLike[str]] | None = None,
     capacity_params: CapacityParams | None = None,
     crime_params: CrimeParams | None = None,
     flood_curve: FragilityCurve | None = None,
@@ -62,6 +63,28 @@ def apply_layers(
     a ``FragilityCurve`` and ``flood_grade`` either "user raster" or
     "screening"); without it the cost counts flood delay as 0 and says so in
     ``cost_note``.
+
+    Parameters
+    ----------
+    network : Network
+        The network to weight.
+    crime : str, path-like or pandas.DataFrame, optional
+        SESNSP file or counts table (default: the bundled state table).
+    boundaries : str, path-like or geopandas.GeoDataFrame, optional
+        Polygons for length-weighted theft assignment.
+    flood : mapping of int to path, optional
+        Depth raster per return period.
+    capacity_params, crime_params, cost_params : optional
+        Layer parameters (defaults documented in each class).
+    flood_curve : FragilityCurve, optional
+        Depth to closure probability and days.
+    flood_grade : str, default "user raster"
+        ``user raster`` or ``screening``.
+
+    Returns
+    -------
+    Network
+        A copy with the layer columns added.
     """
     network = apply_capacity(network, params=capacity_params)
     counts = crime

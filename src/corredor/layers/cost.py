@@ -28,6 +28,8 @@ from corredor.config import StrictModel
 from corredor.errors import CorredorError
 from corredor.network import Network
 
+__all__ = ["COST_COLUMNS", "CostParams", "apply_cost"]
+
 #: Edge columns this layer adds.
 COST_COLUMNS = (
     "travel_time_h", "cost_time_usd", "cost_distance_usd", "cost_toll_usd", "cost_theft_usd",
@@ -79,7 +81,20 @@ class CostParams(StrictModel):
 
 
 def apply_cost(network: Network, *, params: CostParams | None = None) -> Network:
-    """Add the generalised cost and its breakdown (``COST_COLUMNS``) to the edges."""
+    """Add the generalised cost and its breakdown (``COST_COLUMNS``) to the edges.
+
+    Parameters
+    ----------
+    network : Network
+        With ``length_km`` and ``speed_kph``; theft and flood columns when those layers ran.
+    params : CostParams, optional
+        The constants.
+
+    Returns
+    -------
+    Network
+        A copy with the columns added.
+    """
     params = params or CostParams()
     edges = network.edges.copy()
     length = edges["length_km"].to_numpy(dtype=float)

@@ -41,6 +41,20 @@ from corredor.errors import CorredorError, DataFileError
 from corredor.network import ROAD_CLASSES, Network
 from corredor.networks.national import DATA_DIR, read_table
 
+__all__ = [
+    "CARGO_THEFT",
+    "THEFT_COLUMNS",
+    "CrimeParams",
+    "TheftCalibration",
+    "apply_crime",
+    "area_shares",
+    "bundled_crime_counts",
+    "calibrate_theft",
+    "cargo_theft_counts",
+    "read_sesnsp",
+    "scale_theft",
+]
+
 #: Month columns of the SESNSP files, in order (canonical, accent-free, lower case).
 MONTHS = (
     "enero", "febrero", "marzo", "abril", "mayo", "junio",
@@ -100,6 +114,13 @@ def read_sesnsp(
     ``municipality`` the 5-digit INEGI code, months not yet published are NaN.
     ``subtypes`` keeps only those *Subtipo de delito* rows while reading, which
     keeps memory small on the large municipal file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The incidence CSV.
+    subtypes : iterable of str, optional
+        Keep only these *Subtipo de delito* rows.
     """
     path = Path(path)
     if not path.is_file():
@@ -214,6 +235,22 @@ def cargo_theft_counts(table: pd.DataFrame, *, subtype: str = CARGO_THEFT) -> pd
     robo_transportista_sin_violencia, total, months``. ``months`` is the number
     of months of that year with published data (5 for a file ending in May), so
     partial years can be annualised; ``total`` also counts any other modality.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From ``read_sesnsp``.
+    subtype : str, default "Robo a transportista"
+        The *Subtipo de delito*.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    CorredorError
+        No rows of that subtype.
     """
     rows = table[_keys(table["subtipo"]) == _key(subtype)]
     if rows.empty:
@@ -247,7 +284,17 @@ def cargo_theft_counts(table: pd.DataFrame, *, subtype: str = CARGO_THEFT) -> pd
 
 
 def bundled_crime_counts(data_dir: Path | None = None) -> pd.DataFrame:
-    """The bundled state counts, ``data/mexico/crime_state.csv``, like ``cargo_theft_counts``."""
+    """The bundled state counts, ``data/mexico/crime_state.csv``, like ``cargo_theft_counts``.
+
+    Parameters
+    ----------
+    data_dir : Path, optional
+        Folder holding ``crime_state.csv`` (default: the package data).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     path = Path(data_dir or DATA_DIR) / CRIME_STATE_FILE
     table = read_table(path, CRIME_STATE_FIELDS)
     numeric = ["year", CON_VIOLENCIA, SIN_VIOLENCIA, "total", "months"]
@@ -345,6 +392,17 @@ def area_shares(
     length inside each polygon over its whole length, so a part outside every
     polygon (abroad) carries no crime; shares above 1 from overlapping
     polygons are scaled back to 1.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    boundaries : str, path-like or geopandas.GeoDataFrame, optional
+        State or municipal polygons (default: the edges' ``state`` column).
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     edges = network.edges
     if boundaries is None:
@@ -422,6 +480,21 @@ def calibrate_theft(
     Municipal counts are used at municipal level when municipal ``boundaries``
     are given (incidents of municipalities the network does not cross are
     spread over their state's roads); otherwise they are summed to states.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    counts : pandas.DataFrame
+        Incident counts per area and year.
+    boundaries : optional
+        Polygons (see ``area_shares``).
+    params : CrimeParams, optional
+        Window, reporting rate, exposure.
+
+    Returns
+    -------
+    TheftCalibration
     """
     params = params or CrimeParams()
     years, months = _window(counts, params)
@@ -545,6 +618,22 @@ def apply_crime(
 
     ``counts`` defaults to the bundled state table. ``theft_incidents_year`` sums
     to the window's incidents over the areas the network reaches.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    counts : pandas.DataFrame, optional
+        A ``cargo_theft_counts`` table.
+    boundaries : str, path-like or geopandas.GeoDataFrame, optional
+        Polygons for length-weighted assignment.
+    params : CrimeParams, optional
+        Window, cargo value, exposure.
+
+    Returns
+    -------
+    Network
+        A copy with the columns added.
     """
     params = params or CrimeParams()
     counts = bundled_crime_counts() if counts is None else counts
@@ -570,6 +659,20 @@ def scale_theft(
     with the rate; ``theft_prob`` and ``theft_loss_usd`` are recomputed (the
     value at risk per trip, loss / probability, is kept). Factors compound.
     Re-run ``apply_cost`` afterwards so ``cost_usd`` follows.
+
+    Parameters
+    ----------
+    network : Network
+        With the crime layer's columns.
+    selection : numpy.ndarray or iterable of str
+        A bool mask over the edges, or edge ids.
+    factor : float
+        Multiplier of the theft rate (>= 0).
+
+    Returns
+    -------
+    Network
+        A copy with the columns added.
     """
     if not (np.isfinite(factor) and factor >= 0):
         raise CorredorError(f"theft factor must be a number >= 0, got {factor!r}")

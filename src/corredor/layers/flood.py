@@ -25,6 +25,7 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from itertools import pairwise
 from pathlib import Path
 
@@ -46,6 +47,16 @@ from corredor.config import StrictModel
 from corredor.errors import CorredorError, DataFileError
 from corredor.network import Network
 from corredor.networks.national import DATA_DIR, read_table
+
+__all__ = [
+    "FragilityCurve",
+    "apply_flood",
+    "flood_overlay",
+    "flood_return_periods",
+    "read_zones",
+    "screening_rasters",
+    "write_depth_raster",
+]
 
 #: Raster memory a windowed read may use. assumption: a quarter of an 8 GB laptop's
 #: free memory is safe next to the network and the rest of a run.
@@ -112,6 +123,19 @@ def flood_overlay(
       neighbouring cell (so both reach the max, and the mean is their average).
     - Rasters larger than ``memory_budget_mb`` are read window by window, and
       only the windows that edges cross are read.
+
+    Parameters
+    ----------
+    edges_gdf : geopandas.GeoDataFrame
+        Lines in any CRS.
+    raster_path : str or path-like
+        A depth GeoTIFF (metres).
+    threshold_m : float, default 0.3
+        Depth counted in ``km_above``.
+    memory_budget_mb : float
+        Raster memory a windowed read may use.
+    nodata_as_dry : bool, default True
+        Count nodata cells as depth 0.
     """
     _check_positive(threshold_m, "threshold_m", allow_zero=True)
     _check_positive(memory_budget_mb, "memory_budget_mb")
@@ -169,7 +193,8 @@ class _Segments:
             col = inverse.a * x + inverse.b * y + inverse.c
             row = inverse.d * x + inverse.e * y + inverse.f
             ends += [_snap(col), _snap(row)]
-        return cls(*ends, km=np.asarray(km), edge=edge)
+        x0, y0, x1, y1 = ends
+        return cls(x0, y0, x1, y1, km=np.asarray(km), edge=edge)
 
     def pieces(self, width: int, height: int, chunk: int = 1 << 19):
         """(edge, row, col, km) of every piece of edge inside one raster cell.
@@ -245,8 +270,16 @@ def _segment_pieces(seg: _Segments, part: slice, width: int, height: int):
     dt = np.minimum(tb[piece_strip], hi) - np.maximum(ta[piece_strip], lo)
 
     keep = dt > min_dt[s]
-    s, row, col, dt = s[keep], row[keep], col[piece_strip][keep], dt[keep]
-    # a segment lying on a grid line belongs half to each neighbouring cell
+    s, row, col, dt = _share_grid_lines(s[keep], row[keep], col[piece_strip][keep], dt[keep],
+                                        x0, y0, dx, dy)
+    km = dt * seg_km[s]
+    within = (row >= 0) & (row < height) & (col >= 0) & (col < width)
+    return (seg_edge[s][within].astype(np.int32), row[within].astype(np.int32),
+            col[within].astype(np.int32), km[within])
+
+
+def _share_grid_lines(s, row, col, dt, x0, y0, dx, dy):
+    """A piece lying on a grid line belongs half to each neighbouring cell: split it."""
     on_col_line = (dx[s] == 0) & (x0[s] == col)
     on_row_line = (dy[s] == 0) & (y0[s] == row)
     shared = on_col_line | on_row_line
@@ -256,10 +289,7 @@ def _segment_pieces(seg: _Segments, part: slice, width: int, height: int):
         row = np.concatenate([row, row[shared] - on_row_line[shared]])
         col = np.concatenate([col, col[shared] - on_col_line[shared]])
         dt = np.concatenate([dt, dt[shared]])
-    km = dt * seg_km[s]
-    within = (row >= 0) & (row < height) & (col >= 0) & (col < width)
-    return (seg_edge[s][within].astype(np.int32), row[within].astype(np.int32),
-            col[within].astype(np.int32), km[within])
+    return s, row, col, dt
 
 
 def _clip(x0, y0, dx, dy, width, height):
@@ -309,6 +339,7 @@ def _read_cells(src, row: np.ndarray, col: np.ndarray, budget_bytes: int):
     mask_band = MaskFlags.per_dataset in flags or MaskFlags.alpha in flags
     nodata = None if src.nodata is None else np.asarray(src.nodata).astype(dtype)
     max_cells = max(budget_bytes // (dtype.itemsize + mask_band), 1)
+    groups: list[slice] | list[np.ndarray]
     if src.width * src.height <= max_cells:
         groups = [slice(None)]
     else:
@@ -468,7 +499,7 @@ class FragilityCurve(StrictModel):
 
 def apply_flood(
     network: Network,
-    rasters: dict[int, str | os.PathLike[str]],
+    rasters: Mapping[int, str | os.PathLike[str]],
     *,
     curve: FragilityCurve | None = None,
     grade: str = "user raster",
@@ -483,6 +514,26 @@ def apply_flood(
     ``flood_grade``. An edge outside any of the rasters gets NaN closure
     columns, so a partial hazard picture is never mistaken for a low one.
     Flood columns from an earlier run are replaced.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    rasters : mapping of int to path
+        Depth raster (metres) per return period (years > 1).
+    curve : FragilityCurve, optional
+        Depth to closure probability and days.
+    grade : str, default "user raster"
+        ``user raster`` or ``screening``.
+    nodata_as_dry : bool, default True
+        Count nodata cells as depth 0.
+    memory_budget_mb : float
+        Raster memory a windowed read may use.
+
+    Returns
+    -------
+    Network
+        A copy with the columns added.
     """
     curve = curve or FragilityCurve()
     if grade not in GRADES:
@@ -524,7 +575,7 @@ def flood_return_periods(network: Network) -> list[int]:
     return sorted(int(match.group(1)) for match in found if match)
 
 
-def _return_periods(rasters: dict[int, str | os.PathLike[str]]) -> list[int]:
+def _return_periods(rasters: Mapping[int, str | os.PathLike[str]]) -> list[int]:
     if not rasters:
         raise CorredorError("flood: no rasters given; pass at least one RP=path.tif")
     bad = [rp for rp in rasters if isinstance(rp, bool) or not isinstance(rp, int | np.integer)
@@ -555,6 +606,17 @@ def screening_rasters(
     zone wins where circles overlap), 0 elsewhere. Files are named by a hash of
     the table and the grid, so an edited table is rasterised again and an
     unchanged one is reused; identical inputs give byte-identical files.
+
+    Parameters
+    ----------
+    cache_dir : str or path-like
+        Where the GeoTIFFs are kept.
+    zones_csv : str or path-like
+        The zones table.
+
+    Returns
+    -------
+    dict of int to Path
     """
     zones_csv = Path(zones_csv)
     zones, return_periods = read_zones(zones_csv)
@@ -572,7 +634,23 @@ def screening_rasters(
 
 
 def read_zones(path: str | os.PathLike[str] = ZONES_CSV) -> tuple[pd.DataFrame, list[int]]:
-    """The flood-zone table with numeric columns, and its return periods, checked."""
+    """The flood-zone table with numeric columns, and its return periods, checked.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The zones table (default: the bundled one).
+
+    Returns
+    -------
+    zones : pandas.DataFrame
+    return_periods : list of int
+
+    Raises
+    ------
+    DataFileError
+        Listing every invalid value by line.
+    """
     path = Path(path)
     table = read_table(path, _ZONE_FIELDS)
     return_periods = sorted(
@@ -633,7 +711,23 @@ def _write_screening(path: Path, zones: pd.DataFrame, depth_column: str) -> None
 
 
 def write_depth_raster(path: Path, depth: np.ndarray, *, crs, transform, tags: dict) -> Path:
-    """Write a float32 depth GeoTIFF (deflate, tiled) atomically; same input, same bytes."""
+    """Write a float32 depth GeoTIFF (deflate, tiled) atomically; same input, same bytes.
+
+    Parameters
+    ----------
+    path : Path
+        The GeoTIFF to write.
+    depth : numpy.ndarray
+        Rows x columns of depths.
+    crs, transform
+        The grid's CRS and affine transform.
+    tags : dict
+        Metadata tags.
+
+    Returns
+    -------
+    Path
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(suffix=".tif", dir=path.parent, prefix=".tmp-")
     os.close(fd)

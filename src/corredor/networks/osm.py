@@ -43,6 +43,26 @@ from corredor.cache import user_cache_dir
 from corredor.errors import DataFileError
 from corredor.network import CRS, Network
 
+__all__ = [
+    "OPTIONAL_CLASSES",
+    "OsmParams",
+    "OsmRoads",
+    "OverpassOptions",
+    "WayAttributes",
+    "default_cache_dir",
+    "freight_classes",
+    "network_from_overpass",
+    "network_from_roads",
+    "network_from_xml",
+    "normalise_tags",
+    "oneway_direction",
+    "parse_lanes",
+    "parse_maxspeed",
+    "parse_refs",
+    "roads_from_graph",
+    "sorted_unique",
+]
+
 #: A progress callback receives one human-readable line at a time.
 Progress = Callable[[str], None]
 
@@ -130,7 +150,22 @@ class OsmParams:
 
 
 def freight_classes(extra: tuple[str, ...] | list[str] = ()) -> tuple[str, ...]:
-    """The default freight classes plus ``extra`` (e.g. ``["secondary"]``), checked."""
+    """The default freight classes plus ``extra`` (e.g. ``["secondary"]``), checked.
+
+    Parameters
+    ----------
+    extra : sequence of str
+        Classes to add (``OPTIONAL_CLASSES``).
+
+    Returns
+    -------
+    tuple of str
+
+    Raises
+    ------
+    CorredorError
+        An unknown class.
+    """
     unknown = [c for c in extra if c not in FREIGHT_CLASSES + OPTIONAL_CLASSES]
     if unknown:
         raise DataFileError(
@@ -171,14 +206,34 @@ class WayAttributes:
 
 
 def oneway_direction(tags: Mapping[str, str]) -> tuple[bool, bool]:
-    """``(oneway, reversed)`` by osmnx's rules: ``-1``/``reverse`` run against the node order."""
+    """``(oneway, reversed)`` by osmnx's rules: ``-1``/``reverse`` run against the node order.
+
+    Parameters
+    ----------
+    tags : mapping
+        The way's OSM tags.
+
+    Returns
+    -------
+    tuple of bool
+    """
     value = tags.get("oneway")
     oneway = value in _ONEWAY_VALUES or tags.get("junction") == "roundabout"
     return oneway, oneway and value in _REVERSED_VALUES
 
 
 def parse_lanes(value: str | None) -> float | None:
-    """Lane count from ``lanes``: ``'2;3'`` and ``'2|3'`` give the smaller, 2 (the bottleneck)."""
+    """Lane count from ``lanes``: ``'2;3'`` and ``'2|3'`` give the smaller, 2 (the bottleneck).
+
+    Parameters
+    ----------
+    value : str or None
+        The raw tag.
+
+    Returns
+    -------
+    float or None
+    """
     counts = [float(part) for part in re.split(r"[;|,]", value or "")
               if _is_number(part) and float(part) > 0]
     return min(counts) if counts else None
@@ -187,7 +242,19 @@ def parse_lanes(value: str | None) -> float | None:
 def parse_maxspeed(
     value: str | None, zones: Mapping[str, float] = ZONE_MAXSPEED_KPH
 ) -> float | None:
-    """km/h from ``maxspeed``: units (mph, knots), ``MX:urban`` zones, ``'60;80'`` -> 60."""
+    """km/h from ``maxspeed``: units (mph, knots), ``MX:urban`` zones, ``'60;80'`` -> 60.
+
+    Parameters
+    ----------
+    value : str or None
+        The raw tag.
+    zones : mapping
+        Speeds of zone values such as ``MX:urban``.
+
+    Returns
+    -------
+    float or None
+    """
     speeds = []
     for part in re.split(r"[;|]", value or ""):
         part = part.strip()
@@ -202,7 +269,17 @@ def parse_maxspeed(
 
 
 def parse_refs(value: str | None) -> list[str]:
-    """Every ref, canonical: ``'MEX 45D'`` -> ``['MEX-45D']``, ``'MEX-45D;MEX-57'`` -> both."""
+    """Every ref, canonical: ``'MEX 45D'`` -> ``['MEX-45D']``, ``'MEX-45D;MEX-57'`` -> both.
+
+    Parameters
+    ----------
+    value : str or None
+        The raw tag.
+
+    Returns
+    -------
+    list of str
+    """
     refs: list[str] = []
     for part in re.split(r"[;,]", value or ""):
         text = _ascii(part).upper().strip()
@@ -225,6 +302,19 @@ def normalise_tags(tags: Mapping[str, str], oneway: bool, params: OsmParams) -> 
     default), ``maxspeed:hgv`` and the legal truck limit. ``toll:hgv`` wins over
     ``toll``; without either, a federal "D" ref means toll (``infer_toll_from_ref``).
     Whatever came from a default is listed in ``defaults``.
+
+    Parameters
+    ----------
+    tags : mapping
+        The way's OSM tags.
+    oneway : bool
+        Whether it is one-way.
+    params : OsmParams
+        Defaults for missing tags.
+
+    Returns
+    -------
+    WayAttributes
     """
     highway = tags["highway"]
     defaults = []
@@ -295,7 +385,19 @@ class OsmRoads:
 
 
 def roads_from_graph(graph: nx.MultiDiGraph, highways: frozenset[str]) -> OsmRoads:
-    """Segments of an unsimplified osmnx graph (osmnx has already applied ``oneway``)."""
+    """Segments of an unsimplified osmnx graph (osmnx has already applied ``oneway``).
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        From osmnx, unsimplified.
+    highways : frozenset of str
+        The ``highway`` values kept.
+
+    Returns
+    -------
+    OsmRoads
+    """
     ways: dict[int, tuple[dict[str, str], bool]] = {}
     u, v, way = array("q"), array("q"), array("q")
     for a, b, data in graph.edges(data=True):
@@ -330,6 +432,23 @@ def network_from_roads(
     """Normalise tags, simplify and assemble the ``Network`` (the step every source shares).
 
     ``what`` names the input (a file, a place) in messages.
+
+    Parameters
+    ----------
+    roads : OsmRoads
+        Segments from any reader.
+    params : OsmParams, optional
+        Classes and defaults.
+    states : geopandas.GeoDataFrame, optional
+        State polygons for the ``state`` column.
+    progress : callable, optional
+        Called with one line per step.
+    what : str
+        Name of the input, for messages.
+
+    Returns
+    -------
+    Network
     """
     params = params or OsmParams()
     report = progress or (lambda _line: None)
@@ -541,7 +660,17 @@ def _link_table(chain_nodes, chain_segs, node_start, seg_start, seg_len, seg_hou
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
-    """``np.unique(values)`` by sorting: numpy 2.4's hashing path is ~8x slower on ids."""
+    """``np.unique(values)`` by sorting: numpy 2.4's hashing path is ~8x slower on ids.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Integer ids.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     ordered = np.sort(values)
     keep = np.ones(len(ordered), dtype=bool)
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
@@ -616,7 +745,12 @@ def _states_of(lon: np.ndarray, lat: np.ndarray, states: gpd.GeoDataFrame | None
 
 
 def default_cache_dir() -> Path:
-    """Where osmnx keeps Overpass responses: the user's cache folder, never the cwd."""
+    """Where osmnx keeps Overpass responses: the user's cache folder, never the cwd.
+
+    Returns
+    -------
+    Path
+    """
     return user_cache_dir("osmnx")
 
 
@@ -661,6 +795,21 @@ def network_from_xml(
     """A network from an OSM XML file (``.osm``, ``.osm.bz2``) read by ``osmnx.graph_from_xml``.
 
     osmnx holds the whole file in memory: use ``network_from_pbf`` for a state or country.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The XML file.
+    params : OsmParams, optional
+        Classes and defaults.
+    states : geopandas.GeoDataFrame, optional
+        State polygons for the ``state`` column.
+    progress : callable, optional
+        Called with one line per step.
+
+    Returns
+    -------
+    Network
     """
     import osmnx as ox
 
@@ -696,6 +845,23 @@ def network_from_overpass(
 ) -> Network:
     """Download the freight roads of a place name, a ``(west, south, east, north)`` box or a
     polygon from Overpass through osmnx (exactly one of the three), then build the network.
+
+    Parameters
+    ----------
+    place, bbox, polygon
+        Exactly one: a place name, a box, or a polygon in EPSG:4326.
+    params : OsmParams, optional
+        Classes and defaults.
+    states : geopandas.GeoDataFrame, optional
+        State polygons for the ``state`` column.
+    options : OverpassOptions, optional
+        Endpoints, cache, timeout.
+    progress : callable, optional
+        Called with one line per step.
+
+    Returns
+    -------
+    Network
     """
     import osmnx as ox
     from osmnx._errors import InsufficientResponseError, ResponseStatusCodeError

@@ -31,6 +31,8 @@ from corredor.networks.osm import (
     sorted_unique,
 )
 
+__all__ = ["network_from_pbf", "read_pbf"]
+
 #: Report progress every this many freight ways (pass 1) and nodes (pass 2).
 PROGRESS_EVERY = 50_000
 
@@ -41,7 +43,21 @@ def read_pbf(
     highways: frozenset[str],
     progress: Progress | None = None,
 ) -> OsmRoads:
-    """The ways whose ``highway`` is in ``highways`` and the nodes they use, as segments."""
+    """The ways whose ``highway`` is in ``highways`` and the nodes they use, as segments.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The extract.
+    highways : frozenset of str
+        The ``highway`` values kept.
+    progress : callable, optional
+        Called with one line per step.
+
+    Returns
+    -------
+    OsmRoads
+    """
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path}: no such file (expected an OpenStreetMap .osm.pbf extract)")
@@ -66,7 +82,7 @@ def _freight_ways(path: Path, highways: frozenset[str], report: Progress, starte
     highway_filter = osmium.filter.TagFilter(*(("highway", h) for h in sorted(highways)))
     for item in osmium.FileProcessor(path, osmium.osm.WAY).with_filter(highway_filter):
         tags = {key: value for key in WAY_TAGS if (value := item.tags.get(key)) is not None}
-        nodes = [node.ref for node in item.nodes]
+        nodes = [node.ref for node in item.nodes]  # type: ignore[union-attr]  # ways only
         oneway, backwards = oneway_direction(tags)
         if backwards:
             nodes.reverse()
@@ -113,7 +129,23 @@ def network_from_pbf(
     states: gpd.GeoDataFrame | None = None,
     progress: Progress | None = None,
 ) -> Network:
-    """A network from an ``.osm.pbf`` extract (e.g. Geofabrik's Mexico, ~700 MB)."""
+    """A network from an ``.osm.pbf`` extract (e.g. Geofabrik's Mexico, ~700 MB).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The extract.
+    params : OsmParams, optional
+        Classes and defaults.
+    states : geopandas.GeoDataFrame, optional
+        State polygons for the ``state`` column.
+    progress : callable, optional
+        Called with one line per step.
+
+    Returns
+    -------
+    Network
+    """
     params = params or OsmParams()
     roads = read_pbf(path, highways=params.highways, progress=progress)
     return network_from_roads(roads, params=params, states=states, progress=progress,

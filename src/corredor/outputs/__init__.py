@@ -6,3 +6,5 @@ type (``write_run``, ``write_criticality``, ``write_sourcing``,
 shapefile), ``styles`` (QGIS default styles), ``maps`` (PNG maps), ``summary``
 (tables and JSON) and ``html`` (``report.html``).
 """
+
+__all__ = []

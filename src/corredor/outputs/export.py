@@ -27,6 +27,24 @@ from corredor.errors import CorredorError, DataFileError
 from corredor.network import CRS, Network
 from corredor.outputs.styles import embed_styles
 
+__all__ = [
+    "LAYER_FORMATS",
+    "NETWORK_FORMATS",
+    "RUN_LAYERS",
+    "edge_results_frame",
+    "json_scalar",
+    "layer_format",
+    "read_result_layer",
+    "read_run_summary",
+    "run_layers",
+    "write_edge_results",
+    "write_geojson",
+    "write_layer",
+    "write_network",
+    "write_run_layers",
+    "write_styled_gpkg",
+]
+
 #: Decimal places kept in GeoJSON coordinates (~0.1 m), as RFC 7946 recommends.
 GEOJSON_PRECISION = 6
 
@@ -38,7 +56,24 @@ GPKG_VERSION = "1.2"
 
 
 def write_network(network: Network, path: str | Path) -> Path:
-    """Write a network as ``.gpkg`` (nodes and edges layers) or ``.geojson`` (one collection)."""
+    """Write a network as ``.gpkg`` (nodes and edges layers) or ``.geojson`` (one collection).
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    path : str or Path
+        ``.gpkg`` or ``.geojson``.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    CorredorError
+        Another suffix.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
@@ -53,7 +88,19 @@ def write_network(network: Network, path: str | Path) -> Path:
 
 
 def write_geojson(frames: list[gpd.GeoDataFrame], path: str | Path) -> Path:
-    """One RFC 7946 FeatureCollection from the rows of ``frames`` (lon/lat, 6 decimals, no crs)."""
+    """One RFC 7946 FeatureCollection from the rows of ``frames`` (lon/lat, 6 decimals, no crs).
+
+    Parameters
+    ----------
+    frames : list of geopandas.GeoDataFrame
+        The features (any CRS; reprojected).
+    path : str or Path
+        The file to write.
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     features = []
     for frame in frames:
@@ -133,7 +180,19 @@ RUN_LAYERS = ("flow_change", "disrupted", "edges", "nodes")
 
 
 def edge_results_frame(network: Network, table: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Every edge with its run results as flat columns, in EPSG:4326."""
+    """Every edge with its run results as flat columns, in EPSG:4326.
+
+    Parameters
+    ----------
+    network : Network
+        The network run.
+    table : pandas.DataFrame
+        Per-edge results in edge order (``edge_id`` first).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     keep = [c for c in RESULT_EDGE_COLUMNS if c in network.edges.columns]
     return gpd.GeoDataFrame(
         pd.concat(
@@ -147,7 +206,23 @@ def edge_results_frame(network: Network, table: pd.DataFrame) -> gpd.GeoDataFram
 def write_edge_results(
     network: Network, table: pd.DataFrame, folder: Path, *, name: str = "edges"
 ) -> list[Path]:
-    """Edges with their run results as ``<name>.gpkg`` and ``<name>.geojson`` (flat columns)."""
+    """Edges with their run results as ``<name>.gpkg`` and ``<name>.geojson`` (flat columns).
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    table : pandas.DataFrame
+        Per-edge results.
+    folder : Path
+        Where to write.
+    name : str, default "edges"
+        File and layer name.
+
+    Returns
+    -------
+    list of Path
+    """
     frame = edge_results_frame(network, table)
     gpkg = folder / f"{name}.gpkg"
     pyogrio.write_dataframe(frame, gpkg, layer=name, driver="GPKG")
@@ -160,6 +235,17 @@ def run_layers(network: Network, table: pd.DataFrame) -> dict[str, gpd.GeoDataFr
     ``table`` is ``simulate.edge_table``. ``disrupted`` holds the edges any disruption touched,
     with ``status`` closed or degraded; ``flow_change`` holds one row per physical link (both
     directions summed), so the map shows the net change once instead of two overlapping lines.
+
+    Parameters
+    ----------
+    network : Network
+        The network run.
+    table : pandas.DataFrame
+        ``corredor.simulate.edge_table``.
+
+    Returns
+    -------
+    dict of str to geopandas.GeoDataFrame
     """
     edges = edge_results_frame(network, table)
     node_columns = [c for c in RESULT_NODE_COLUMNS if c in network.nodes.columns]
@@ -199,6 +285,21 @@ def write_run_layers(
     """``<name>.gpkg`` with every run layer and its embedded QGIS style, plus one GeoJSON each.
 
     The GeoJSON files are ``<layer>.geojson`` (the edges one is ``<name>.geojson``).
+
+    Parameters
+    ----------
+    network : Network
+        The network run.
+    table : pandas.DataFrame
+        ``corredor.simulate.edge_table``.
+    folder : str or Path
+        Where to write.
+    name : str, default "edges"
+        Name of the GeoPackage and of the edge GeoJSON.
+
+    Returns
+    -------
+    list of Path
     """
     folder = Path(folder)
     layers = run_layers(network, table)
@@ -211,7 +312,19 @@ def write_run_layers(
 
 
 def write_styled_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
-    """A GeoPackage with one layer per frame, each with its bundled QGIS default style."""
+    """A GeoPackage with one layer per frame, each with its bundled QGIS default style.
+
+    Parameters
+    ----------
+    layers : dict of str to geopandas.GeoDataFrame
+        Layer name -> frame (names with a bundled style).
+    path : str or Path
+        The GeoPackage.
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".gpkg")
@@ -243,7 +356,24 @@ LAYER_FORMATS = ("gpkg", "geojson", "csv", "shp")
 
 
 def layer_format(path: str | Path, fmt: str | None = None) -> str:
-    """The format to write: ``fmt`` if given, else the file's suffix; an unknown one is an error."""
+    """The format to write: ``fmt`` if given, else the file's suffix; an unknown one is an error.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output file.
+    fmt : str, optional
+        ``LAYER_FORMATS`` value.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    CorredorError
+        An unknown format.
+    """
     chosen = (fmt or Path(path).suffix.lstrip(".")).lower()
     if chosen not in LAYER_FORMATS:
         raise CorredorError(
@@ -258,6 +388,20 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = Non
     Shapefiles cannot hold booleans, names over 10 characters or text over 254: booleans
     become 0/1, GDAL shortens the names and cuts long text (a ``.cpg`` keeps UTF-8); use
     GeoPackage to keep everything. Written atomically.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The layer.
+    path : str or Path
+        The file to write (its suffix chosen by the format).
+    fmt : str, optional
+        ``gpkg``, ``geojson``, ``csv`` or ``shp`` (default: the suffix).
+
+    Returns
+    -------
+    list of Path
+        Every file written (a shapefile is several).
     """
     path = Path(path)
     fmt = layer_format(path, fmt)

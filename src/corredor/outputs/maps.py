@@ -235,7 +235,8 @@ def _labels(ax, network: Network, style: MapStyle) -> dict[str, str]:
     ax.apply_aspect()
     renderer = ax.figure.canvas.get_renderer()
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    placed, labels = [], {}
+    placed: list = []
+    labels: dict[str, str] = {}
     for key, text, point in wanted:
         if not (x0 <= point.x <= x1 and y0 <= point.y <= y1):
             continue
@@ -282,7 +283,26 @@ def plot_network(
     outline: gpd.GeoDataFrame | None = None,
     label_kinds: tuple[str, ...] = ("port", "us_region"),
 ) -> Path:
-    """Write a PNG map of the network coloured by road class, bridges and crossings marked."""
+    """Write a PNG map of the network coloured by road class, bridges and crossings marked.
+
+    Parameters
+    ----------
+    network : Network
+        Any network.
+    path : str or Path
+        The PNG to write.
+    title : str
+        Map title.
+    outline : geopandas.GeoDataFrame, optional
+        State polygons drawn underneath.
+    label_kinds : tuple of str
+        Node kinds labelled by name.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
     path = Path(path)
     fig, ax = plt.subplots(figsize=(12, 9), dpi=120)
     links = network.edges.loc[undirected_links(network).index]
@@ -326,7 +346,26 @@ def plot_flow_change(
     network: Network, table: pd.DataFrame, path: str | Path, *, title: str,
     outline: gpd.GeoDataFrame | None = None,
 ) -> Path:
-    """PNG map: flow increases red, decreases blue (width by trucks/day), closures black."""
+    """PNG map: flow increases red, decreases blue (width by trucks/day), closures black.
+
+    Parameters
+    ----------
+    network : Network
+        The network run.
+    table : pandas.DataFrame
+        ``corredor.simulate.edge_table`` of the run.
+    path : str or Path
+        The PNG to write.
+    title : str
+        Map title.
+    outline : geopandas.GeoDataFrame, optional
+        State polygons drawn underneath.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
     edges = network.edges.assign(
         change=table["flow_change_trucks_day"].to_numpy(), closed=table["is_closed"].to_numpy()
     )
@@ -367,7 +406,22 @@ def plot_flow_change(
 
 
 def plot_timeline(timeline: pd.DataFrame, path: str | Path, *, title: str) -> Path:
-    """PNG chart: extra cost per day (bars) and unmet trucks (line) over the horizon."""
+    """PNG chart: extra cost per day (bars) and unmet trucks (line) over the horizon.
+
+    Parameters
+    ----------
+    timeline : pandas.DataFrame
+        ``SimulationResult.timeline``.
+    path : str or Path
+        The PNG to write.
+    title : str
+        Chart title.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
     fig, ax = plt.subplots(figsize=(10, 3.6), dpi=120)
     ax.bar(timeline["day"], timeline["extra_cost_usd"] / 1e3, color="#c0392b", width=0.8)
     ax.set_xlabel("day")
@@ -382,7 +436,22 @@ def plot_timeline(timeline: pd.DataFrame, path: str | Path, *, title: str) -> Pa
 
 
 def plot_exceedance(result: MonteCarloResult, path: str | Path, *, title: str) -> Path:
-    """Exceedance curves: probability that a year's extra cost / unmet demand is exceeded."""
+    """Exceedance curves: probability that a year's extra cost / unmet demand is exceeded.
+
+    Parameters
+    ----------
+    result : MonteCarloResult
+        The years drawn.
+    path : str or Path
+        The PNG to write.
+    title : str
+        Chart title.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
     curve = result.exceedance
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), dpi=120)
     for ax, column, label in (
@@ -434,7 +503,26 @@ def plot_criticality(
     network: Network, result: CriticalityResult, path: Path, *, top: int = 20,
     outline: gpd.GeoDataFrame | None = None,
 ) -> Path:
-    """PNG map: ranked links by impact (width), the top ``top`` numbered, crossings, min cuts."""
+    """PNG map: ranked links by impact (width), the top ``top`` numbered, crossings, min cuts.
+
+    Parameters
+    ----------
+    network : Network
+        The network analysed.
+    result : CriticalityResult
+        The analysis.
+    path : Path
+        The PNG to write.
+    top : int, default 20
+        Links numbered.
+    outline : geopandas.GeoDataFrame, optional
+        State polygons drawn underneath.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
     links = network.edges.loc[undirected_links(network).index]
     frame = result.edges.set_index("edge_id").loc[links["edge_id"]]
     impact, rank = frame["impact_usd_day"].to_numpy(), frame["rank"].to_numpy()
@@ -476,7 +564,22 @@ def plot_criticality(
 
 def plot_routes(result: SourcingResult, path: Path, *,
                 outline: gpd.GeoDataFrame | None = None) -> Path:
-    """PNG map: each candidate's route in its colour, shared links black, sites labelled."""
+    """PNG map: each candidate's route in its colour, shared links black, sites labelled.
+
+    Parameters
+    ----------
+    result : SourcingResult
+        The analysis.
+    path : Path
+        The PNG to write.
+    outline : geopandas.GeoDataFrame, optional
+        State polygons drawn underneath.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
     case = result.case
     routes, sites = routes_frame(result), sites_frame(result)
     fig, ax = plt.subplots(figsize=(11, 9), dpi=120)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from corredor.errors import DataFileError
 
+__all__ = ["LAYER_STYLES", "STYLE_DIR", "embed_styles", "style_qml"]
+
 #: Where the .qml sources live: package data ``corredor/data/styles``.
 STYLE_DIR = Path(str(files("corredor") / "data" / "styles"))
 
@@ -49,7 +51,24 @@ CREATE TABLE IF NOT EXISTS layer_styles (
 
 
 def style_qml(layer: str, *, style_dir: Path = STYLE_DIR) -> str:
-    """The QML text of a layer's bundled style."""
+    """The QML text of a layer's bundled style.
+
+    Parameters
+    ----------
+    layer : str
+        A key of ``LAYER_STYLES``.
+    style_dir : Path
+        Folder of the ``.qml`` files.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    DataFileError
+        No style for the layer, or its file is missing.
+    """
     if layer not in LAYER_STYLES:
         raise DataFileError(
             f"no bundled QGIS style for layer {layer!r}; styled layers: {', '.join(LAYER_STYLES)}"
@@ -65,6 +84,20 @@ def embed_styles(gpkg: str | Path, layers: Iterable[str], *, style_dir: Path = S
 
     Existing default rows for those layers are replaced, so re-embedding is idempotent.
     The table is registered in ``gpkg_contents`` as an attributes table, as QGIS does.
+
+    Parameters
+    ----------
+    gpkg : str or Path
+        The GeoPackage.
+    layers : iterable of str
+        Its layers to style.
+    style_dir : Path
+        Folder of the ``.qml`` files.
+
+    Raises
+    ------
+    DataFileError
+        A layer has no style or is not in the GeoPackage.
     """
     layers = list(layers)
     styles = {layer: style_qml(layer, style_dir=style_dir) for layer in layers}

@@ -74,46 +74,34 @@ def network_summary(network: Network) -> NetworkSummary:
     )
     roads = links[~links["road_class"].isin(["border", "port_access", "connector"])]
     mexican = roads[roads["state"] != ""]
+    crossings = _crossings(links)
+    totals = pd.DataFrame(dtype=object, data={"quantity": [
+        "nodes", "directed edges", "physical links", "road km (Mexico)",
+        "road km (no state: abroad or unknown)", "bridges", "seaports", "border crossings",
+    ], "value": [
+        len(nodes), len(network.edges), len(links), float(mexican["length_km"].sum()),
+        float(roads.loc[roads["state"] == "", "length_km"].sum()), int(links["bridge"].sum()),
+        int((nodes["kind"] == "port").sum()), len(crossings),
+    ]})
+    return NetworkSummary(totals, nodes_by_kind, links_by_class, _km_by_state(mexican),
+                          crossings)
+
+
+def _km_by_state(mexican: pd.DataFrame) -> pd.DataFrame:
+    """Road km per INEGI state, a link on a state line split evenly between its states."""
     per_state = mexican.assign(state=mexican["state"].str.split(";")).explode("state")
     share = 1.0 / mexican["state"].str.count(";").add(1)
     per_state["km"] = per_state["length_km"] * share.reindex(per_state.index).to_numpy()
-    km_by_state = per_state.groupby("state")["km"].sum().round(1).reset_index().sort_values("state")
+    return per_state.groupby("state")["km"].sum().round(1).reset_index().sort_values("state")
+
+
+def _crossings(links: pd.DataFrame) -> pd.DataFrame:
+    """Border crossing links with their observed trucks/day and capacity, busiest first."""
     crossings = links[links["road_class"] == "border"]
-    crossing_columns = [
-        c
-        for c in ("name", "observed_year", "observed_trucks_day", "capacity_trucks_day")
-        if c in crossings.columns
-    ]
-    crossings = crossings[crossing_columns].sort_values(
-        "observed_trucks_day" if "observed_trucks_day" in crossing_columns else "name",
-        ascending=False,
-    )
-    totals = pd.DataFrame(
-        dtype=object,
-        data={
-            "quantity": [
-                "nodes",
-                "directed edges",
-                "physical links",
-                "road km (Mexico)",
-                "road km (no state: abroad or unknown)",
-                "bridges",
-                "seaports",
-                "border crossings",
-            ],
-            "value": [
-                len(nodes),
-                len(network.edges),
-                len(links),
-                float(mexican["length_km"].sum()),
-                float(roads.loc[roads["state"] == "", "length_km"].sum()),
-                int(links["bridge"].sum()),
-                int((nodes["kind"] == "port").sum()),
-                len(crossings),
-            ],
-        },
-    )
-    return NetworkSummary(totals, nodes_by_kind, links_by_class, km_by_state, crossings)
+    columns = [c for c in ("name", "observed_year", "observed_trucks_day",
+                           "capacity_trucks_day") if c in crossings.columns]
+    return crossings[columns].sort_values(
+        "observed_trucks_day" if "observed_trucks_day" in columns else "name", ascending=False)
 
 
 def demand_summary(demand: pd.DataFrame) -> pd.DataFrame:
@@ -181,22 +169,7 @@ def run_summary(
     dict
         Plain, rounded JSON-ready values.
     """
-    edges = network.edges.reset_index(drop=True)
-    joined = pd.concat(
-        [edges[["edge_id", "ref", "name", "road_class"]], table.drop(columns="edge_id")], axis=1
-    ).assign(
-        newly_over_90pct=lambda f: f["over_90pct"] & ~(f["baseline_utilisation"] > SATURATION),
-    )
-    bottlenecks = (
-        joined[(joined["bottleneck_price_usd"] > 1e-6) | joined["over_90pct"]]
-        .sort_values(["newly_over_90pct", "bottleneck_price_usd"], ascending=False)
-        .head(top)
-    )
-    diverted_to = (
-        joined[joined["flow_change_trucks_day"] > 0.5]
-        .sort_values("flow_change_trucks_day", ascending=False)
-        .head(top)
-    )
+    bottlenecks, diverted_to = _edge_tables(network, table, top)
     affected = _affected_od_pairs(demand, result)
     worst_day = result.worst_day
     summary = {
@@ -224,6 +197,28 @@ def run_summary(
         "facilities_changed": records(_facilities_changed(result)),
     }
     return rounded(summary)
+
+
+def _edge_tables(network: Network, table: pd.DataFrame, top: int
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Bottlenecks (new ones first, then by price) and the links taking diverted trucks."""
+    edges = network.edges.reset_index(drop=True)
+    joined = pd.concat(
+        [edges[["edge_id", "ref", "name", "road_class"]], table.drop(columns="edge_id")], axis=1
+    ).assign(
+        newly_over_90pct=lambda f: f["over_90pct"] & ~(f["baseline_utilisation"] > SATURATION),
+    )
+    bottlenecks = (
+        joined[(joined["bottleneck_price_usd"] > 1e-6) | joined["over_90pct"]]
+        .sort_values(["newly_over_90pct", "bottleneck_price_usd"], ascending=False)
+        .head(top)
+    )
+    diverted_to = (
+        joined[joined["flow_change_trucks_day"] > 0.5]
+        .sort_values("flow_change_trucks_day", ascending=False)
+        .head(top)
+    )
+    return bottlenecks, diverted_to
 
 
 def _affected_od_pairs(demand: pd.DataFrame, result: SimulationResult) -> pd.DataFrame:

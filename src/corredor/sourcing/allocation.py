@@ -33,7 +33,19 @@ __all__ = ["Allocation", "AllocationModel", "allocation_model", "cvar", "loss_pe
 
 
 def cvar(losses: np.ndarray, alpha: float) -> float:
-    """Mean of the worst (1 - alpha) share of equally likely losses (fractional draw included)."""
+    """Mean of the worst (1 - alpha) share of equally likely losses (fractional draw included).
+
+    Parameters
+    ----------
+    losses : numpy.ndarray
+        One loss per draw.
+    alpha : float
+        The level (0.95: the worst 5 %).
+
+    Returns
+    -------
+    float
+    """
     ordered = np.sort(np.asarray(losses, dtype=float))[::-1]
     tail = (1 - alpha) * len(ordered)
     whole = min(int(np.floor(tail)), len(ordered))
@@ -139,5 +151,16 @@ def allocation_model(case: SourcingCase, draws: DrawTable) -> AllocationModel:
 
 
 def loss_per_day(spec: SourcingSpec) -> float:
-    """Shortfall cost of one day without deliveries: loads per day x penalty per load."""
+    """Shortfall cost of one day without deliveries: loads per day x penalty per load.
+
+    Parameters
+    ----------
+    spec : SourcingSpec
+        Volume and penalty.
+
+    Returns
+    -------
+    float
+        USD per day.
+    """
     return spec.weekly_truckloads / 7 * spec.shortfall_penalty_usd_per_truckload

@@ -150,7 +150,17 @@ def _link_label(network: Network, link: str) -> str:
 
 
 def routes_frame(result: SourcingResult) -> gpd.GeoDataFrame:
-    """One row per candidate and route edge, with shared and critical links flagged."""
+    """One row per candidate and route edge, with shared and critical links flagged.
+
+    Parameters
+    ----------
+    result : SourcingResult
+        The analysis.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     case = result.case
     links = link_keys(case.network)
     users: dict[str, list[str]] = {}
@@ -174,7 +184,17 @@ def routes_frame(result: SourcingResult) -> gpd.GeoDataFrame:
 
 
 def sites_frame(result: SourcingResult) -> gpd.GeoDataFrame:
-    """The buyer and candidate nodes as points, with the recommended shares."""
+    """The buyer and candidate nodes as points, with the recommended shares.
+
+    Parameters
+    ----------
+    result : SourcingResult
+        The analysis.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     case = result.case
     nodes = case.network.nodes.set_index("node_id").loc[[case.buyer, *case.nodes]]
     return gpd.GeoDataFrame({
@@ -185,14 +205,34 @@ def sites_frame(result: SourcingResult) -> gpd.GeoDataFrame:
 
 
 def frontier_table(result: SourcingResult) -> pd.DataFrame:
-    """One row per risk aversion: the optimal split, its expected cost and its tail risk."""
+    """One row per risk aversion: the optimal split, its expected cost and its tail risk.
+
+    Parameters
+    ----------
+    result : SourcingResult
+        The analysis.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     rows = [{"risk_aversion": a.risk_aversion, "split": a.label(), **asdict(a)}
             for a in result.frontier]
     return pd.DataFrame(rows).drop(columns=["shares", "solver"])
 
 
 def draws_table(result: SourcingResult) -> pd.DataFrame:
-    """Per draw: events, and each candidate's cut days and shortfall days."""
+    """Per draw: events, and each candidate's cut days and shortfall days.
+
+    Parameters
+    ----------
+    result : SourcingResult
+        The analysis.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     draws, frame = result.draws, {"draw": np.arange(len(result.draws.events))}
     frame["events"] = draws.events
     for s, name in enumerate(result.case.names):

@@ -100,7 +100,7 @@ def build_case(
     NoPathError
         A candidate has no route to the buyer.
     """
-    spec, problems = spec_file.model, []
+    spec, problems = spec_file.model, list[str]()
     buyer, _ = _site_node(network, spec.buyer, spec_file, ("buyer",), problems)
     sites = [_site_node(network, c, spec_file, ("candidates", i), problems)
              for i, c in enumerate(spec.candidates)]
@@ -181,6 +181,20 @@ def cut_days(case: SourcingCase, events: Sequence[ActiveDisruption], horizon: in
     The network state only changes at event boundaries (and daily during a
     recovery); a candidate is re-routed only when an edge of its current path is
     closed or the path became too dear.
+
+    Parameters
+    ----------
+    case : SourcingCase
+        Candidates, routes and cost limits.
+    events : sequence of ActiveDisruption
+        One draw's (or a stress scenario's) events.
+    horizon : int
+        Days.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool, candidates x days.
     """
     n = len(case.nodes)
     cut = np.zeros((n, horizon), dtype=bool)
@@ -219,6 +233,18 @@ def outage_stats(cut: np.ndarray, inventory_days: float) -> tuple[np.ndarray, ..
 
     Shortfall days = sum over outages of max(0, TTR - TTS); assumption: the cover
     is rebuilt between outages.
+
+    Parameters
+    ----------
+    cut : numpy.ndarray
+        Bool, candidates x days (``cut_days``).
+    inventory_days : float
+        The buyer's cover (TTS).
+
+    Returns
+    -------
+    ttr_days, longest_days, shortfall_days : numpy.ndarray
+        One value per candidate.
     """
     padded = np.pad(cut.astype(np.int8), ((0, 0), (1, 1)))
     edges = np.diff(padded, axis=1)
