@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import geopandas as gpd
 from shapely.geometry import LineString, Point
@@ -75,3 +76,37 @@ def random_network(seed: int, n_nodes: int = 30, n_links: int = 70) -> Network:
     links += links[:5]  # parallel duplicates with the same length
     links += [(u, v, length * 0.5) for u, v, length in links[5:8]]  # cheaper parallels
     return make_network(coords, links, two_way=False)
+
+
+# four towns in Guanajuato (state 11): a square with a diagonal, so closing a side reroutes
+COORDS = {"a": (-101.7, 21.1), "b": (-101.4, 21.1), "c": (-101.4, 20.9), "d": (-101.7, 20.9)}
+LINKS = [("a", "b", 32.0), ("b", "c", 23.0), ("c", "d", 32.0), ("d", "a", 23.0),
+         ("a", "c", 40.0)]
+DEMAND = ("origin,destination,segment,trucks_day,value_usd_per_truck\n"
+          "a,c,exportación,120,50000\nb,d,domestic,80,40000\n")
+SCENARIO = """\
+name: small
+description: a closure on a four-town test network
+network: small.gpkg
+demand: demand.csv
+horizon_days: 5
+layers:
+  flood: none
+disruptions:
+  - name: a-b closed
+    select:
+      links: [a-b-0]
+    effect:
+      close: true
+    timing:
+      start_day: 1
+      days: 2
+"""
+
+
+def snapshot(folder: Path) -> dict[str, bytes] | None:
+    """Every file under ``folder`` with its bytes (None if the folder does not exist)."""
+    if not folder.exists():
+        return None
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}

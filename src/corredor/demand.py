@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from corredor.csvfiles import read_csv
 from corredor.errors import DataFileError
 from corredor.network import Network
 from corredor.networks.national import DATA_DIR
@@ -40,33 +41,53 @@ def read_demand(path: str | Path, network: Network | None = None) -> pd.DataFram
         Missing or unreadable file, missing columns, blank ids, invalid numbers, unknown nodes.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataFileError(f"{path}: demand file not found")
-    table = pd.read_csv(path, dtype={"origin": str, "destination": str, "segment": str})
-    problems = []
+    table = read_csv(path, what="demand file", keep_default_na=False,
+                     dtype={"origin": str, "destination": str, "segment": str})
     missing = [c for c in DEMAND_COLUMNS if c not in table.columns]
     if missing:
-        problems.append(f"missing column(s) {', '.join(missing)}")
-    else:
-        for column in ("trucks_day", "value_usd_per_truck"):
-            values = pd.to_numeric(table[column], errors="coerce")
-            bad = table.index[~(values >= 0)]
-            if len(bad):
+        raise DataFileError(f"{path}: missing column(s) {', '.join(missing)} (a demand file has "
+                            f"{', '.join(DEMAND_COLUMNS)})")
+    problems = [*_blank_ids(table), *_bad_numbers(table)]
+    if network is not None:
+        known = set(network.nodes["node_id"]) | {""}  # blanks are reported above
+        for column in ("origin", "destination"):
+            unknown = sorted(set(table[column]) - known)
+            if unknown:
                 problems.append(
-                    f"'{column}' must be a number >= 0 (bad on line(s) {(bad + 2).tolist()[:5]})"
+                    f"'{column}' names node(s) not in the network: {', '.join(unknown[:10])}"
                 )
-            table[column] = values
-        if network is not None:
-            known = set(network.nodes["node_id"])
-            for column in ("origin", "destination"):
-                unknown = sorted(set(table[column]) - known)
-                if unknown:
-                    problems.append(
-                        f"'{column}' names node(s) not in the network: {', '.join(unknown[:10])}"
-                    )
     if problems:
         raise DataFileError(f"{path}: " + "; ".join(problems))
     return table.reset_index(drop=True)
+
+
+#: Largest plausible values (a typo beyond them is an error): trucks/day on one OD row,
+#: and cargo value per truck (USD).
+MAX_TRUCKS_DAY = 1e6
+MAX_VALUE_USD = 1e9
+
+
+def _blank_ids(table: pd.DataFrame) -> list[str]:
+    problems = []
+    for column in ("origin", "destination"):
+        table[column] = table[column].astype(str).str.strip()
+        blank = table.index[table[column] == ""]
+        if len(blank):
+            problems.append(f"'{column}' is blank on line(s) {(blank + 2).tolist()[:5]}")
+    table["segment"] = table["segment"].astype(str).str.strip()
+    return problems
+
+
+def _bad_numbers(table: pd.DataFrame) -> list[str]:
+    problems = []
+    for column, most in (("trucks_day", MAX_TRUCKS_DAY), ("value_usd_per_truck", MAX_VALUE_USD)):
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = table.index[~((values >= 0) & (values <= most))]
+        if len(bad):
+            problems.append(f"'{column}' must be a number >= 0 and <= {most:,.0f} (bad on "
+                            f"line(s) {(bad + 2).tolist()[:5]})")
+        table[column] = values
+    return problems
 
 
 def bundled_demand(network: Network | None = None) -> pd.DataFrame:

@@ -368,8 +368,9 @@ class _Evaluator:
             totals["extra_cost_usd"] += days * (kpis["cost_usd"] - reference["cost_usd"])
             totals["extra_truck_hours"] += days * (kpis["truck_hours"] - reference["truck_hours"])
             totals["extra_truck_km"] += days * (kpis["truck_km"] - reference["truck_km"])
-            totals["unmet_truck_days"] += days * kpis["unmet_trucks"]
-            totals["cargo_value_delayed_usd"] += days * kpis["cargo_value_delayed_usd"]
+            totals["unmet_truck_days"] += days * (kpis["unmet_trucks"] - reference["unmet_trucks"])
+            totals["cargo_value_delayed_usd"] += days * (
+                kpis["cargo_value_delayed_usd"] - reference["cargo_value_delayed_usd"])
         return {"run": index, "events": len(events), "disrupted_days": disrupted_days, **totals}
 
     def evaluate(self, active: list[ActiveDisruption], day: int) -> dict[str, float]:

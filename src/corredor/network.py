@@ -30,6 +30,8 @@ __all__ = [
     "EDGE_COLUMNS",
     "NODE_COLUMNS",
     "NODE_KINDS",
+    "OPTIONAL_EDGE_VALUES",
+    "OPTIONAL_NODE_VALUES",
     "ROAD_CLASSES",
     "Network",
     "link_keys",
@@ -98,15 +100,13 @@ ROAD_CLASSES = frozenset(
 )
 
 
-_NEUTRAL_NODE_VALUES = {"kind": "junction", "name": "", "state": "", "capacity_trucks_day": np.nan}
-_NEUTRAL_EDGE_VALUES = {
-    "ref": "",
-    "name": "",
-    "toll": False,
-    "bridge": False,
-    "capacity_trucks_day": np.nan,
-    "state": "",
-    "source": "networkx graph",
+#: Optional node columns and the value a table without them gets.
+OPTIONAL_NODE_VALUES: dict[str, object] = {"name": "", "state": "", "capacity_trucks_day": np.nan}
+#: Optional edge columns and the value a table without them gets (capacity NaN: the
+#: capacity layer derives one; no toll, no bridge; ``source`` says it was not given).
+OPTIONAL_EDGE_VALUES: dict[str, object] = {
+    "ref": "", "name": "", "toll": False, "bridge": False, "capacity_trucks_day": np.nan,
+    "state": "", "source": "not given",
 }
 
 
@@ -127,10 +127,30 @@ class Network:
     def from_frames(
         cls, nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, *, validate: bool = True
     ) -> Network:
-        """Build a network from node and edge tables, normalising dtypes and index."""
+        """Build a network from node and edge tables, normalising dtypes and index.
+
+        Missing optional columns (``OPTIONAL_NODE_VALUES``, ``OPTIONAL_EDGE_VALUES``) are
+        added with their defaults.
+
+        Parameters
+        ----------
+        nodes, edges : geopandas.GeoDataFrame
+            The tables (see the module docstring for the schema).
+        validate : bool, default True
+            Check the schema and raise on any fault.
+
+        Returns
+        -------
+        Network
+
+        Raises
+        ------
+        NetworkValidationError
+            Listing every fault (with ``validate``).
+        """
         network = cls(
-            nodes=_normalise(nodes, NODE_COLUMNS),
-            edges=_normalise(edges, EDGE_COLUMNS),
+            nodes=_normalise(_with_defaults(nodes, OPTIONAL_NODE_VALUES), NODE_COLUMNS),
+            edges=_normalise(_with_defaults(edges, OPTIONAL_EDGE_VALUES), EDGE_COLUMNS),
         )
         if validate:
             network.validate()
@@ -141,25 +161,30 @@ class Network:
     def problems(self) -> list[str]:
         """Every schema fault of this network, as readable sentences (empty if valid)."""
         found: list[str] = []
+        for layer, frame in (("nodes", self.nodes), ("edges", self.edges)):
+            if len(frame) == 0:
+                found.append(f"{layer}: the layer is empty; a network needs at least one row")
         found += _frame_problems(self.nodes, NODE_COLUMNS, "nodes", "node_id", "Point")
         found += _frame_problems(self.edges, EDGE_COLUMNS, "edges", "edge_id", "LineString")
+        ids = (self.edges["edge_id"].astype(str) if "edge_id" in self.edges.columns
+               else pd.Series(self.edges.index.astype(str), index=self.edges.index))
         if {"u", "v"} <= set(self.edges.columns) and "node_id" in self.nodes.columns:
             known = set(self.nodes["node_id"])
             for end in ("u", "v"):
-                dangling = self.edges.loc[~self.edges[end].isin(known), ["edge_id", end]]
-                if len(dangling):
+                dangling = ~self.edges[end].isin(known).to_numpy()
+                if dangling.any():
                     examples = ", ".join(
-                        f"{row.edge_id}->{getattr(row, end)}"
-                        for row in dangling.head(5).itertuples()
+                        f"{edge}->{node}" for edge, node in
+                        zip(ids[dangling][:5], self.edges[end][dangling][:5], strict=True)
                     )
                     found.append(
-                        f"edges: {len(dangling)} edges have a '{end}' that is not a node_id "
+                        f"edges: {int(dangling.sum())} edges have a '{end}' that is not a node_id "
                         f"(e.g. {examples})"
                     )
         found += _missing_values(self.edges, REQUIRED_EDGE_VALUES, "edges", "edge_id")
         if "length_km" in self.edges.columns:
             lengths = pd.to_numeric(self.edges["length_km"], errors="coerce")
-            bad = self.edges.loc[~(lengths > 0), "edge_id"]
+            bad = ids[~(lengths > 0)]
             if len(bad):
                 found.append(
                     f"edges: {len(bad)} edges have a length_km that is not a positive number "
@@ -237,7 +262,7 @@ class Network:
             row = {k: v for k, v in data.items() if k not in ("x", "y")}
             row["node_id"] = str(node)
             row["geometry"] = Point(data["x"], data["y"])
-            node_rows.append({**_NEUTRAL_NODE_VALUES, **row})
+            node_rows.append({"kind": "junction", **row})
         nodes = gpd.GeoDataFrame(node_rows, geometry="geometry", crs=graph.graph.get("crs", CRS))
         coords = {str(n): (d["x"], d["y"]) for n, d in graph.nodes(data=True)}
         edge_rows = []
@@ -248,7 +273,7 @@ class Network:
             if "length_km" not in row and "length" in data:
                 row["length_km"] = float(data["length"]) / 1000.0
             row.setdefault("geometry", LineString([coords[str(u)], coords[str(v)]]))
-            edge_rows.append({**_NEUTRAL_EDGE_VALUES, **row})
+            edge_rows.append({"source": "networkx graph", **row})
         edges = gpd.GeoDataFrame(edge_rows, geometry="geometry", crs=nodes.crs)
         order = graph.graph.get("edge_order")
         if order is not None and sorted(order) == sorted(edges["edge_id"]):
@@ -339,6 +364,12 @@ def undirected_links(network: Network) -> pd.DataFrame:
 # -- helpers --------------------------------------------------------------------
 
 
+def _with_defaults(frame: gpd.GeoDataFrame, defaults: dict[str, object]) -> gpd.GeoDataFrame:
+    """``frame`` with each missing optional column added at its default value."""
+    missing = {column: value for column, value in defaults.items() if column not in frame}
+    return frame.assign(**missing) if missing else frame
+
+
 def _normalise(frame: gpd.GeoDataFrame, columns: dict[str, str]) -> gpd.GeoDataFrame:
     """Fresh RangeIndex, core columns first with their canonical dtypes.
 
@@ -394,7 +425,7 @@ def _frame_problems(
         empty = frame[id_column].astype("str").str.strip() == ""
         if empty.any():
             found.append(f"{layer}: {int(empty.sum())} rows have an empty {id_column}")
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+    if not isinstance(frame, gpd.GeoDataFrame) or not _has_geometry(frame):
         found.append(f"{layer}: no geometry column")
         return found
     if frame.crs is None or not frame.crs.equals(CRS):
@@ -410,6 +441,14 @@ def _frame_problems(
             f"geometry (e.g. {', '.join(ids[bad].head(5))})"
         )
     return found
+
+
+def _has_geometry(frame: gpd.GeoDataFrame) -> bool:
+    """Whether the frame has an active geometry column that exists."""
+    try:
+        return frame.geometry.name in frame.columns
+    except AttributeError:  # geopandas: no active geometry column set
+        return False
 
 
 def _missing_values(

@@ -12,6 +12,7 @@ collecting every problem with its file and YAML line before any computation.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from corredor.boundaries import read_area
 from corredor.cache import user_cache_dir
 from corredor.config import YamlFile
 from corredor.demand import bundled_demand, read_demand
-from corredor.errors import CorredorError, ScenarioError
+from corredor.errors import CorredorError, CorredorWarning, ScenarioError
 from corredor.layers import apply_layers
 from corredor.layers.cost import CostParams
 from corredor.layers.flood import screening_rasters
@@ -192,6 +193,13 @@ def run(prepared: Prepared, *, jobs: int = 1, progress_days: Progress | None = N
         horizon_days=prepared.scenario.horizon_days, cost_params=prepared.cost_params,
         reroute_params=prepared.reroute_params, progress=progress_days,
     )
+    unmet = simulation.totals["baseline_unmet_trucks_day"]
+    if unmet > 0:
+        warnings.warn(
+            f"the baseline leaves {unmet:,.1f} trucks/day of demand without a path with "
+            f"capacity ({_unmet_pairs(simulation)}), before any disruption; the run's unmet "
+            "KPIs count only what the disruptions add. Check the demand and capacities",
+            CorredorWarning, stacklevel=2)
     monte_carlo = None
     if prepared.drawer is not None:
         monte_carlo = run_monte_carlo(
@@ -352,7 +360,8 @@ def weight_network(network: Network, layers: LayerInputs,
             network,
             crime=None if layers.crime == "bundled" else resolve(Path(layers.crime)),
             boundaries=None if layers.boundaries is None else resolve(layers.boundaries),
-            flood=rasters, flood_grade=grade, capacity_params=layers.capacity,
+            flood=rasters, flood_grade=grade, flood_band=layers.flood_band,
+            capacity_params=layers.capacity,
             crime_params=layers.crime_params, cost_params=layers.cost,
         )
     except CorredorError as exc:
@@ -535,6 +544,15 @@ def _stress_case(network: Network, path: Path) -> StressCase:
         ActiveDisruption.from_disruption(d, m)
         for d, m in zip(scenario.disruptions, masks, strict=True)
     ])
+
+
+def _unmet_pairs(simulation: SimulationResult) -> str:
+    """The OD pairs the baseline leaves unmet, worst first, for the warning."""
+    od = simulation.baseline.od
+    worst = od[od["unmet_trucks_day"] > 0].sort_values("unmet_trucks_day", ascending=False)
+    shown = ", ".join(f"{r.origin} -> {r.destination} {r.unmet_trucks_day:,.1f}"
+                      for r in worst.head(3).itertuples())
+    return f"{len(worst)} OD rows, e.g. {shown}"
 
 
 def _is_sourcing_spec(path: Path) -> bool:

@@ -217,6 +217,9 @@ class LayerInputs(StrictModel):
     crime: str = "bundled"
     boundaries: Path | None = None
     flood: Literal["screening", "none"] | dict[int, Path] = "screening"
+    flood_band: int | None = Field(
+        None, ge=1, le=1000, description="band of the flood rasters holding depths (required "
+        "when they have more than one)")
     capacity: CapacityParams = Field(default_factory=CapacityParams)
     crime_params: CrimeParams = Field(default_factory=CrimeParams)
     cost: CostParams = Field(default_factory=CostParams)

@@ -96,7 +96,8 @@ def simulate(
     kpis = {key: valuation.kpis(network, *states[key]) for key in {base.key(), *day_state}}
     timeline = _timeline(kpis, base.key(), day_state)
     flows = facility_flows(network, baseline, states, day_state)
-    return SimulationResult(baseline, base, states, day_state, timeline, flows, _totals(timeline))
+    totals = _totals(timeline, kpis[base.key()]["unmet_trucks"])
+    return SimulationResult(baseline, base, states, day_state, timeline, flows, totals)
 
 
 def facility_flows(
@@ -144,7 +145,8 @@ def facility_flows(
         for day, key in enumerate(day_state):
             row[f"day_{day}"] = float(states[key][1].edge_flow[mask].sum())
         rows.append(row)
-    return pd.DataFrame(rows)
+    columns = ["facility", "kind", "baseline", *(f"day_{day}" for day in range(len(day_state)))]
+    return pd.DataFrame(rows, columns=columns)  # columns even without crossings or ports
 
 
 def solve_state(
@@ -189,6 +191,11 @@ def solve_state(
 def _timeline(
     kpis: dict[str, dict[str, float]], base_key: str, day_state: list[str]
 ) -> pd.DataFrame:
+    """One row per day; every KPI but ``cost_usd`` is the increment over the baseline.
+
+    Demand the baseline itself cannot route (no path with capacity) is not the
+    disruption's doing: it is reported once, as ``baseline_unmet_trucks_day``.
+    """
     reference = kpis[base_key]
     rows = []
     for day, key in enumerate(day_state):
@@ -203,20 +210,22 @@ def _timeline(
                 "extra_cost_usd": state["cost_usd"] - reference["cost_usd"],
                 "extra_transport_cost_usd": state["transport_cost_usd"]
                 - reference["transport_cost_usd"],
-                "delay_cost_usd": state["delay_cost_usd"],
+                "delay_cost_usd": state["delay_cost_usd"] - reference["delay_cost_usd"],
                 "extra_truck_hours": state["truck_hours"] - reference["truck_hours"],
                 "extra_truck_km": state["truck_km"] - reference["truck_km"],
-                "unmet_trucks": state["unmet_trucks"],
-                "cargo_value_delayed_usd": state["cargo_value_delayed_usd"],
+                "unmet_trucks": state["unmet_trucks"] - reference["unmet_trucks"],
+                "cargo_value_delayed_usd": state["cargo_value_delayed_usd"]
+                - reference["cargo_value_delayed_usd"],
                 "edges_over_90pct": state["edges_over_90pct"],
             }
         )
     return pd.DataFrame(rows)
 
 
-def _totals(timeline: pd.DataFrame) -> dict[str, float]:
+def _totals(timeline: pd.DataFrame, baseline_unmet: float) -> dict[str, float]:
     active = timeline["disrupted_edges"] > 0
     return {
+        "baseline_unmet_trucks_day": baseline_unmet,
         "days": len(timeline),
         "disrupted_days": int(active.sum()),
         "extra_cost_usd": float(timeline["extra_cost_usd"].sum()),

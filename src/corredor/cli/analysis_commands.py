@@ -9,6 +9,7 @@ import pandas as pd
 
 from corredor.boundaries import read_area
 from corredor.cli.base import (
+    UserError,
     cli,
     console,
     jobs_option,
@@ -126,11 +127,14 @@ class CorridorParam(click.ParamType):
             return value
         try:
             corridor = Corridor.from_spec(value)
-            if corridor.polygon is not None:
-                corridor = corridor.with_area(read_area(corridor.polygon))
         except CorredorError as exc:
             self.fail(str(exc), param, ctx)
-        return corridor
+        if corridor.polygon is None:
+            return corridor
+        try:
+            return corridor.with_area(read_area(corridor.polygon))
+        except CorredorError as exc:  # the file, not the option's syntax: one line
+            raise UserError(f"--corridor {value}: {exc}") from None
 
 
 @cli.command()

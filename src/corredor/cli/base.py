@@ -101,7 +101,7 @@ def cli() -> None:
 output_folder_option = click.option(
     "-o",
     "--output",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     required=True,
     help="Output folder: new, empty, or written by corredor before (only the files its "
     "corredor-run.json lists are replaced; other files are never touched).",

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from corredor.boundaries import read_area, read_states
 from corredor.cli.base import (
+    UserError,
     cli,
     console,
     map_outline,
@@ -107,7 +108,7 @@ class FloodRasterParam(click.ParamType):
                 ctx,
             )
         if not Path(path).is_file():
-            self.fail(f"{path}: no such raster file", param, ctx)
+            raise UserError(f"--flood {value}: {path}: no such raster file")
         return int(rp), Path(path)
 
 
@@ -141,6 +142,11 @@ class FloodRasterParam(click.ParamType):
     "--flood 100=rp100.tif) [default: the bundled screening layer].",
 )
 @click.option(
+    "--band",
+    type=click.IntRange(min=1),
+    help="Band of the flood rasters holding depths (needed when they have several).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -154,6 +160,7 @@ def layers(
     crime_years: tuple[int, int] | None,
     boundaries: Path | None,
     flood_rasters: tuple[tuple[int, Path], ...],
+    band: int | None,
     output: Path,
     top: int,
 ) -> None:
@@ -170,7 +177,8 @@ def layers(
     except ValidationError as exc:
         raise click.BadParameter(str(exc), param_hint="--crime-years") from None
     inputs = LayerInputs(crime=str(crime) if crime else "bundled", boundaries=boundaries,
-                         flood=dict(flood_rasters) or "screening", crime_params=crime_params)
+                         flood=dict(flood_rasters) or "screening", flood_band=band,
+                         crime_params=crime_params)
     weighted, grade = weight_network(network, inputs)
     edges = weighted.edges
     columns = ["edge_id", "ref", "cost_usd", "cost_theft_usd", "flood_closure_days_year"]

@@ -51,6 +51,7 @@ def apply_layers(
     crime_params: CrimeParams | None = None,
     flood_curve: FragilityCurve | None = None,
     flood_grade: str = "user raster",
+    flood_band: int | None = None,
     cost_params: CostParams | None = None,
 ) -> Network:
     """Capacity, crime, flood (when rasters are given) and cost columns on every edge.
@@ -80,6 +81,8 @@ def apply_layers(
         Depth to closure probability and days.
     flood_grade : str, default "user raster"
         ``user raster`` or ``screening``.
+    flood_band : int, optional
+        The band of the rasters holding depths (required for multi-band rasters).
 
     Returns
     -------
@@ -92,5 +95,6 @@ def apply_layers(
         counts = cargo_theft_counts(read_sesnsp(Path(crime), subtypes=[CARGO_THEFT]))
     network = apply_crime(network, counts, boundaries=boundaries, params=crime_params)
     if flood:
-        network = apply_flood(network, flood, curve=flood_curve, grade=flood_grade)
+        network = apply_flood(network, flood, curve=flood_curve, grade=flood_grade,
+                              band=flood_band)
     return apply_cost(network, params=cost_params)

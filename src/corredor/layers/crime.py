@@ -21,7 +21,6 @@ expected loss per trip is ``theft_prob x cargo value x loss share``.
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
 import unicodedata
@@ -37,6 +36,7 @@ from pydantic import Field, field_validator, model_validator
 
 from corredor.boundaries import read_boundaries
 from corredor.config import StrictModel
+from corredor.csvfiles import detect_encoding
 from corredor.errors import CorredorError, DataFileError
 from corredor.network import ROAD_CLASSES, Network
 from corredor.networks.national import DATA_DIR, read_table
@@ -125,7 +125,7 @@ def read_sesnsp(
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path}: SESNSP file not found")
-    encoding = _detect_encoding(path)
+    encoding = detect_encoding(path)
     try:
         header = pd.read_csv(path, encoding=encoding, nrows=0).columns
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
@@ -147,22 +147,6 @@ def read_sesnsp(
         raise DataFileError(f"{path}: not a readable CSV ({exc})") from exc
     table = pd.concat(chunks) if chunks else pd.DataFrame(columns=list(rename.values()))
     return _typed(table, path)
-
-
-def _detect_encoding(path: Path) -> str:
-    """'utf-8-sig' with a BOM, 'utf-8' if the whole file decodes as UTF-8, else 'latin-1'."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as handle:
-        if handle.read(3) == codecs.BOM_UTF8:
-            return "utf-8-sig"
-        handle.seek(0)
-        try:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "latin-1"
-    return "utf-8"
 
 
 def _key(text: object) -> str:

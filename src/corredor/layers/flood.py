@@ -25,6 +25,7 @@ import math
 import os
 import re
 import tempfile
+import warnings
 from collections.abc import Mapping
 from itertools import pairwise
 from pathlib import Path
@@ -38,13 +39,13 @@ from pydantic import Field, model_validator
 from pyproj import CRS as ProjCRS
 from pyproj import Geod, Transformer
 from rasterio.enums import MaskFlags
-from rasterio.errors import RasterioIOError
+from rasterio.errors import RasterioError, RasterioIOError
 from rasterio.features import rasterize
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
 from corredor.config import StrictModel
-from corredor.errors import CorredorError, DataFileError
+from corredor.errors import CorredorError, CorredorWarning, DataFileError
 from corredor.network import Network
 from corredor.networks.national import DATA_DIR, read_table
 
@@ -67,6 +68,10 @@ DEFAULT_MEMORY_BUDGET_MB = 256.0
 #: 0.3 m is also the passenger-car trafficability limit of Kramer et al. 2016
 #: (Int. J. Disaster Risk Reduction 17:77-84).
 IMPASSABLE_DEPTH_M = 0.3
+
+#: Deepest plausible flood depth on a road (m): a raster beyond it is probably in
+#: centimetres or is a DEM. assumption: river floods over roads stay well below 30 m.
+MAX_PLAUSIBLE_DEPTH_M = 30.0
 
 #: Values for ``flood_grade``: where the depth rasters came from.
 GRADES = ("screening", "user raster")
@@ -100,6 +105,7 @@ def flood_overlay(
     threshold_m: float = IMPASSABLE_DEPTH_M,
     memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
     nodata_as_dry: bool = True,
+    band: int | None = None,
 ) -> pd.DataFrame:
     """Exact depth statistics of each edge line on a flood-depth raster (band 1, metres).
 
@@ -136,6 +142,20 @@ def flood_overlay(
         Raster memory a windowed read may use.
     nodata_as_dry : bool, default True
         Count nodata cells as depth 0.
+    band : int, optional
+        The band holding depths; required when the raster has more than one.
+
+    Raises
+    ------
+    DataFileError
+        Missing, unreadable or truncated raster, no CRS, several bands without ``band``,
+        no edge covered, or no data at all in the band.
+
+    Warns
+    -----
+    CorredorWarning
+        No data where the edges cross the raster (every edge counts as dry), or depths
+        over ``MAX_PLAUSIBLE_DEPTH_M`` (centimetres or elevations rather than metres?).
     """
     _check_positive(threshold_m, "threshold_m", allow_zero=True)
     _check_positive(memory_budget_mb, "memory_budget_mb")
@@ -151,7 +171,13 @@ def flood_overlay(
                 f"{lon0:.3f}..{lon1:.3f}, lat {lat0:.3f}..{lat1:.3f}). Use a raster that "
                 "overlaps the network, and check that its CRS is set correctly."
             )
-        depth, valid = _read_cells(src, row, col, int(memory_budget_mb * 2**20))
+        chosen = _band(src, band, path)
+        try:
+            depth, valid = _read_cells(src, row, col, int(memory_budget_mb * 2**20), chosen)
+        except (RasterioError, OSError) as exc:
+            raise DataFileError(f"{path}: cannot read band {chosen} ({exc}); is the file "
+                                "complete (not truncated)?") from None
+        _check_values(src, chosen, path, depth, valid)
     if nodata_as_dry:
         depth = np.where(valid, depth, 0.0)
     else:
@@ -326,16 +352,57 @@ def _open_raster(path: Path):
         raise DataFileError(f"{path}: not a readable raster ({exc})") from exc
 
 
-def _read_cells(src, row: np.ndarray, col: np.ndarray, budget_bytes: int):
-    """Band-1 values and validity at (row, col), reading windows of at most ``budget_bytes``.
+def _band(src, band: int | None, path: Path) -> int:
+    """The band to read: ``band``, or 1 when the raster has only one."""
+    if band is None:
+        if src.count > 1:
+            raise DataFileError(f"{path}: the raster has {src.count} bands; say which holds the "
+                                "depths (--band N, or {path: ..., band: N} in a scenario)")
+        return 1
+    if not 1 <= band <= src.count:
+        raise DataFileError(f"{path}: band {band} does not exist (the raster has {src.count})")
+    return band
+
+
+def _check_values(src, band: int, path: Path, depth: np.ndarray, valid: np.ndarray) -> None:
+    """An all-nodata band is an error; no data over the network or huge depths warn."""
+    if len(valid) and not valid.any():
+        if not _has_data(src, band):
+            raise DataFileError(f"{path}: band {band} holds no data at all (every cell is "
+                                "nodata or NaN); is it the right file?")
+        warnings.warn(f"{path}: no data where the network's edges cross the raster; every "
+                      "edge counts as dry for this return period", CorredorWarning,
+                      stacklevel=3)
+    deepest = float(depth[valid].max()) if valid.any() else 0.0
+    if deepest > MAX_PLAUSIBLE_DEPTH_M:
+        warnings.warn(f"{path}: depths reach {deepest:,.1f} over the network; corredor reads "
+                      f"depths in metres, and over {MAX_PLAUSIBLE_DEPTH_M:g} m is not a road "
+                      "flood: are they centimetres, or elevations?", CorredorWarning,
+                      stacklevel=3)
+
+
+def _has_data(src, band: int) -> bool:
+    """Whether any cell of ``band`` is valid, reading block by block until one is found."""
+    nodata = src.nodata
+    for _, window in src.block_windows(band):
+        values = src.read(band, window=window, masked=True)
+        finite = np.isfinite(values.filled(np.nan) if values.dtype.kind == "f" else values)
+        if np.any(finite & ~np.ma.getmaskarray(values)) and (
+                nodata is None or np.any(values.filled(nodata) != nodata)):
+            return True
+    return False
+
+
+def _read_cells(src, row: np.ndarray, col: np.ndarray, budget_bytes: int, band: int = 1):
+    """Band values and validity at (row, col), reading windows of at most ``budget_bytes``.
 
     The raster is cut into tiles that fit the budget (one tile if it all fits);
     for each tile some piece falls in, only the bounding box of those pieces
     is read. Invalid: the nodata value (compared in the band's own type), NaN,
     and cells masked by a mask band or alpha band when the raster has one.
     """
-    dtype = np.dtype(src.dtypes[0])
-    flags = src.mask_flag_enums[0]
+    dtype = np.dtype(src.dtypes[band - 1])
+    flags = src.mask_flag_enums[band - 1]
     mask_band = MaskFlags.per_dataset in flags or MaskFlags.alpha in flags
     nodata = None if src.nodata is None else np.asarray(src.nodata).astype(dtype)
     max_cells = max(budget_bytes // (dtype.itemsize + mask_band), 1)
@@ -357,13 +424,13 @@ def _read_cells(src, row: np.ndarray, col: np.ndarray, budget_bytes: int):
         r0, c0 = int(rows.min()), int(cols.min())
         window = Window(c0, r0, int(cols.max()) - c0 + 1, int(rows.max()) - r0 + 1)
         flat = (rows - r0).astype(np.int64) * window.width + (cols - c0)
-        native = np.take(src.read(1, window=window), flat)
+        native = np.take(src.read(band, window=window), flat)
         values = native.astype(np.float64)
         ok = np.isfinite(values)
         if nodata is not None:
             ok &= native != nodata
         if mask_band:
-            ok &= np.take(src.read_masks(1, window=window), flat) > 0
+            ok &= np.take(src.read_masks(band, window=window), flat) > 0
         depth[group] = values
         valid[group] = ok
     return depth, valid
@@ -505,6 +572,7 @@ def apply_flood(
     grade: str = "user raster",
     nodata_as_dry: bool = True,
     memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+    band: int | None = None,
 ) -> Network:
     """Add the flood columns to every edge from depth rasters keyed by return period.
 
@@ -529,6 +597,8 @@ def apply_flood(
         Count nodata cells as depth 0.
     memory_budget_mb : float
         Raster memory a windowed read may use.
+    band : int, optional
+        The band holding depths (required for multi-band rasters).
 
     Returns
     -------
@@ -545,7 +615,7 @@ def apply_flood(
     for j, rp in enumerate(return_periods):
         stats = flood_overlay(
             edges, rasters[rp], threshold_m=curve.impassable_depth_m,
-            memory_budget_mb=memory_budget_mb, nodata_as_dry=nodata_as_dry,
+            memory_budget_mb=memory_budget_mb, nodata_as_dry=nodata_as_dry, band=band,
         )
         depth_max[:, j] = stats["depth_max_m"].to_numpy()
         columns[f"flood_rp{rp}_depth_max_m"] = depth_max[:, j]

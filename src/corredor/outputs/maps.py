@@ -389,7 +389,7 @@ def plot_flow_change(
             subset.plot(
                 ax=ax,
                 color=colour,
-                linewidth=0.8 + 5 * subset["change"].abs() / scale,
+                linewidth=(0.8 + 5 * subset["change"].abs() / scale).to_numpy(),
                 label=f"{label} ({len(subset)} links)",
             )
     closed = forward[forward["closed"]]

@@ -320,7 +320,9 @@ def summary_markdown(summary: dict) -> str:
         f"| worst day (day {worst['day']}) extra cost | {worst['extra_cost_usd']:,.0f} USD |",
         f"| extra truck-hours | {totals['extra_truck_hours']:,.0f} |",
         f"| extra truck-km | {totals['extra_truck_km']:,.0f} |",
-        f"| unmet truck-days | {totals['unmet_truck_days']:,.1f} |",
+        f"| unmet truck-days (beyond the baseline) | {totals['unmet_truck_days']:,.1f} |",
+        f"| unmet in the baseline (trucks/day) | "
+        f"{totals.get('baseline_unmet_trucks_day', 0.0):,.1f} |",
         f"| cargo value delayed | {totals['cargo_value_delayed_usd']:,.0f} USD |",
         f"| most edges over 90 % capacity on a day | {totals['max_edges_over_90pct']} "
         f"(baseline: {summary['baseline']['edges_over_90pct']}) |",
