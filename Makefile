@@ -35,6 +35,7 @@ data: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
