@@ -340,6 +340,15 @@ def build_osm(
     console.print(f"wrote {written} ({len(network.nodes):,} nodes, {len(network.edges):,} edges)")
 
 
+def layer_file_options(command):
+    """``-o FILE`` and ``--format``: where ``corredor export`` writes one layer, and as what."""
+    command = click.option("--format", "fmt", type=click.Choice(LAYER_FORMATS),
+                           help="Override the suffix.")(command)
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+        help="Output file (.gpkg, .geojson, .csv or .shp; or give --format).")(command)
+
+
 @cli.group()
 def export() -> None:
     """Write a layer to a file."""
@@ -347,14 +356,7 @@ def export() -> None:
 
 @export.command("network")
 @network_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Output file (.gpkg, .geojson, .csv or .shp; or give --format).",
-)
-@click.option("--format", "fmt", type=click.Choice(LAYER_FORMATS), help="Override the suffix.")
+@layer_file_options
 @click.option(
     "--map",
     "map_path",
@@ -391,14 +393,7 @@ def _result_export(kind: str):
     """``corredor export flows|criticality FOLDER -o FILE``: one layer of a results folder."""
 
     @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-    @click.option(
-        "-o",
-        "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
-        required=True,
-        help="Output file (.gpkg, .geojson, .csv or .shp; or give --format).",
-    )
-    @click.option("--format", "fmt", type=click.Choice(LAYER_FORMATS), help="Override the suffix.")
+    @layer_file_options
     def command(folder: Path, output: Path, fmt: str | None) -> None:
         chosen = _layer_format(output, fmt)
         frame = read_result_layer(folder, kind)
