@@ -278,7 +278,7 @@ def _segment(
     route = attrs.get("Ruta")
     if not isinstance(route, str):
         raise DataFileError(f"{where}: Ruta should be a route such as 'MEX-045D', got {route!r}")
-    ref, refs = normalise_ref(route, network=red)
+    ref, refs = normalise_ref(route, network=str(red))
     geometry = _line(coords, where)
     if geometry is None:
         defaults["segments with fewer than 2 distinct points (dropped)"] += 1
@@ -689,8 +689,8 @@ def _component_joins(topology, max_m: float) -> gpd.GeoDataFrame:
         columns=["u", "v", "ids", "pieces", "first_piece"])
     rows = rows.assign(sict_id=links["ids"].iloc[[link for link, *_ in found]].str.split(";")
                        .str[0])
-    return _connectors(rows, shapely.linestrings([xy for *_, xy in found]) if found else [],
-                       JOINED)
+    lines = shapely.linestrings([xy for *_, xy in found]) if found else np.empty(0, object)
+    return _connectors(rows, lines, JOINED)
 
 
 def _connectors(rows: pd.DataFrame, geoms: np.ndarray, method: str) -> gpd.GeoDataFrame:

@@ -359,7 +359,7 @@ def _chain_link(
     additive: list[str],
     id_column: str,
 ) -> dict:
-    parts = []
+    parts: list = []
     ids: list[str] = []
     for i, direction in chain:
         xy = pieces[i]["xy"] if direction == 1 else pieces[i]["xy"][::-1]
@@ -631,7 +631,9 @@ def thread_road(
     about = {"state": first["state"], "ref": first["ref"], "name": first["name"],
              "road_id": first["road_id"]}
     block = road["covered"].ne(road["covered"].shift()).cumsum()
-    runs, traced, left = [], [], []
+    runs: list = []
+    traced: list = []
+    left: list = []
     free = road[~road["covered"]]
     if free.empty:
         return runs, traced, left  # every located station lies on existing geometry of its route
