@@ -276,6 +276,10 @@ def test_validate_checks_what_run_checks(case):
         assert_user_error(invoke(*args), "mc.yaml:", "monte_carlo.blockades.0.select (nowhere) "
                           "matches no edge")
     assert not (case / "mcout").exists()
+    optional = monte_carlo_scenario(case, blockade.replace("{ref: MEX-999}",
+                                                           "{ref: MEX-999, optional: true}"))
+    ran = invoke("run", optional, "-o", case / "mcopt")  # nothing to hit: no event, no crash
+    assert ran.exit_code == 0, ran.output
     floods = monte_carlo_scenario(case, "  floods:\n    season: [0, 20]\n")
     assert_user_error(invoke("validate", floods), "floods need the flood layer")
     season = monte_carlo_scenario(case, "  floods:\n    season: [152, 400]\n", "screening")
