@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 import shapely
 import yaml
@@ -154,12 +155,9 @@ def prepare(path_or_file: str | Path | ScenarioFile) -> Prepared:
     weighted, grade = weight_network(cast(Network, network), scenario.layers, scenario_file)
     selectors = _disruption_selectors(scenario_file)
     masks_mc = _generator_selectors(scenario_file)
-    areas = _areas(scenario_file, [*selectors, *masks_mc], problems)
-    masks, found = resolve_selectors(weighted, [(label, s) for label, s, _ in selectors],
-                                     areas=areas)
-    generator_masks, found_mc = resolve_selectors(
-        weighted, [(label, s) for label, s, _ in masks_mc], areas=areas)
-    _raise(scenario_file, problems + found + found_mc)
+    resolved = _resolve(scenario_file, weighted, [*selectors, *masks_mc], problems)
+    masks, generator_masks = resolved[:len(selectors)], resolved[len(selectors):]
+    _raise(scenario_file, problems)
     active = [ActiveDisruption.from_disruption(d, m)
               for d, m in zip(scenario.disruptions, masks, strict=True)]
     drawer = None
@@ -250,10 +248,8 @@ def prepare_sourcing(path_or_file: str | Path | SourcingFile, *,
     else:
         weighted, grade = network, "as given"
     generators = _generator_selectors(spec_file)
-    areas = _areas(spec_file, generators, problems)
-    generator_masks, found = resolve_selectors(
-        weighted, [(label, s) for label, s, _ in generators], areas=areas)
-    _raise(spec_file, problems + found)
+    generator_masks = _resolve(spec_file, weighted, generators, problems)
+    _raise(spec_file, problems)
     drawer = _drawer(weighted, spec.monte_carlo, generators, generator_masks, spec_file)
     stress = [_stress_case(weighted, spec_file.resolve_path(path)) for path in
               spec.stress_scenarios]
@@ -516,29 +512,36 @@ def _drawer(network: Network, spec: MonteCarlo, labelled: Sequence[Labelled],
         raise ScenarioError(where.path, [f"{where.where('monte_carlo')}: {exc}"]) from None
 
 
-def _areas(where: YamlFile[Any], labelled: Sequence[Labelled], problems: list[str]
-           ) -> dict[Path, shapely.Geometry]:
-    """The geometry of every polygon a selector names, read once each."""
+def _resolve(where: YamlFile[Any], network: Network, labelled: Sequence[Labelled],
+             problems: list[str]) -> list[np.ndarray]:
+    """Edge masks of labelled selectors, reading each polygon file once; problems appended.
+
+    A selector whose polygon cannot be read gets an empty mask and that one problem.
+    """
     areas: dict[Path, shapely.Geometry] = {}
+    unreadable: set[Path] = set()
     for label, selector, _ in labelled:
-        if selector.polygon is None or selector.polygon in areas:
+        if selector.polygon is None or selector.polygon in areas or selector.polygon in unreadable:
             continue
         try:
             areas[selector.polygon] = read_area(where.resolve_path(selector.polygon))
         except CorredorError as exc:
             problems.append(f"{label}: polygon: {exc}")
-    return areas
+            unreadable.add(selector.polygon)
+    usable = [(label, s) for label, s, _ in labelled if s.polygon not in unreadable]
+    masks, found = resolve_selectors(network, usable, areas=areas)
+    problems += found
+    empty = np.zeros(len(network.edges), dtype=bool)
+    chosen = iter(masks)
+    return [empty if s.polygon in unreadable else next(chosen) for _, s, _ in labelled]
 
 
 def _stress_case(network: Network, path: Path) -> StressCase:
     """A named scenario's disruptions resolved on ``network`` (its own layers are ignored)."""
     scenario_file = load_scenario(path)
-    labelled = _disruption_selectors(scenario_file)
     problems: list[str] = []
-    areas = _areas(scenario_file, labelled, problems)
-    masks, found = resolve_selectors(network, [(label, s) for label, s, _ in labelled],
-                                     areas=areas)
-    _raise(scenario_file, problems + found)
+    masks = _resolve(scenario_file, network, _disruption_selectors(scenario_file), problems)
+    _raise(scenario_file, problems)
     scenario = scenario_file.model
     return StressCase(scenario.name, scenario.horizon_days, [
         ActiveDisruption.from_disruption(d, m)

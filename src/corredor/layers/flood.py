@@ -357,7 +357,7 @@ def _band(src, band: int | None, path: Path) -> int:
     if band is None:
         if src.count > 1:
             raise DataFileError(f"{path}: the raster has {src.count} bands; say which holds the "
-                                "depths (--band N, or {path: ..., band: N} in a scenario)")
+                                "depths (--band N, or layers: {flood_band: N} in a scenario)")
         return 1
     if not 1 <= band <= src.count:
         raise DataFileError(f"{path}: band {band} does not exist (the raster has {src.count})")
