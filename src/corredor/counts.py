@@ -185,8 +185,9 @@ def fit_table(modelled: np.ndarray, counted: np.ndarray, *, hour_factor: np.ndar
     modelled, counted = np.asarray(modelled, float), np.asarray(counted, float)
     value = geh(modelled * hour_factor, counted * hour_factor)
     rows = [_fit_row("all", "all", modelled, counted, value)]
-    for column in ([] if groups is None else list(groups.columns)):
-        for key, index in groups.groupby(column, sort=True).indices.items():
+    table = groups if groups is not None else pd.DataFrame(index=range(len(counted)))
+    for column in table.columns:
+        for key, index in table.groupby(column, sort=True).indices.items():
             rows.append(_fit_row(column, str(key), modelled[index], counted[index],
                                  value[index]))
     return pd.DataFrame(rows)
