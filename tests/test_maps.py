@@ -12,8 +12,9 @@ import yaml
 from corredor.cli.base import BOUNDARIES_ENV, map_outline
 from corredor.criticality import CriticalityParams, assess_criticality
 from corredor.layers import apply_layers
-from corredor.outputs import maps
-from corredor.outputs.maps import (
+from corredor.outputs import cartography, maps
+from corredor.outputs.cartography import (
+    MapLabel,
     MapStyle,
     dress_map,
     km_per_degree_lon,
@@ -65,7 +66,7 @@ def network():
 def dressed(monkeypatch):
     """Record each axis the plotting functions dress (the figure itself is closed on save)."""
     calls = []
-    original = maps.dress_map
+    original = cartography.dress_map
 
     def spy(ax, network, **kwargs):
         decoration = original(ax, network, **kwargs)
@@ -141,15 +142,20 @@ def test_north_arrow_labels_and_extent(network, outline):
     assert ax.get_legend() is not None
 
 
-def test_overlapping_labels_are_dropped_and_no_outline_is_drawn_without_one(network):
+def test_labels_never_overlap_ranks_come_first_and_no_outline_without_one(network):
     fig, ax = plt.subplots(figsize=(3, 3))
     ax.set_xlim(-120.0, -85.0)
     ax.set_ylim(14.0, 33.0)
-    style = MapStyle(cities=("mx:leon", "mx:silao"))
-    decoration = dress_map(ax, network, style=style)
+    style = MapStyle(cities=("mx:leon", "mx:silao", "mx:queretaro"))
+    ranks = [MapLabel(f"rank:{i}", str(i), -101.6 + 0.05 * i, 21.1) for i in range(1, 4)]
+    decoration = dress_map(ax, network, style=style, labels=ranks)
+    renderer = fig.canvas.get_renderer()
+    boxes = [text.get_window_extent(renderer) for text in ax.texts
+             if text.get_text() in decoration.labels.values()]
     plt.close(fig)
-    assert "mx:leon" in decoration.labels
-    assert "mx:silao" not in decoration.labels  # 30 km away: would print on top of León
+    assert {"rank:1", "rank:2", "rank:3"} <= set(decoration.labels)  # the map's own first
+    assert "mx:silao" not in decoration.labels  # 30 km from León: no free place left for it
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert not outline_drawn(ax)
 
 
@@ -169,6 +175,23 @@ def test_flow_change_map_is_dressed(network, dressed, outline, tmp_path):
     path = maps.plot_flow_change(network, table, tmp_path / "flow.png", title="test",
                                  outline=outline)
     assert_png_map(path, dressed)
+    legend = [text.get_text() for text in dressed[0][0].get_legend().get_texts()]
+    assert any(entry == "line width: 50 trucks/day" for entry in legend)  # net +100 - 50
+
+
+def test_flow_change_map_in_spanish_with_an_inset_of_the_disrupted_area(network, dressed,
+                                                                        tmp_path):
+    n = len(network.edges)
+    table = pd.DataFrame({"flow_change_trucks_day": [100.0, 100.0] + [0.0] * (n - 2),
+                          "is_closed": [True, True] + [False] * (n - 2)})  # León-Silao only
+    maps.plot_flow_change(network, table, tmp_path / "flujo.png", title="prueba", lang="es")
+    ax = dressed[0][0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("longitud", "latitud")
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert any(entry.startswith("más camiones") for entry in legend)
+    assert any(entry.startswith("ancho de línea") for entry in legend)
+    assert not any("trucks" in entry or "closed" in entry for entry in legend)
+    assert len(ax.child_axes) == 1 and ax.child_axes[0].get_title() == "zona afectada"
 
 
 def test_criticality_map_is_dressed(network, dressed, outline, tmp_path):

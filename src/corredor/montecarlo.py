@@ -17,6 +17,7 @@ demand (``draw_events``).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -50,11 +51,31 @@ _CLOSE = Effect(close=True)
 
 @dataclass(frozen=True)
 class MonteCarloResult:
-    """One row per run, the percentiles and the exceedance curves of the KPIs."""
+    """What the random years say.
+
+    Attributes
+    ----------
+    runs : pandas.DataFrame
+        One row per run: its KPIs (increments over the baseline), events, disrupted days
+        and ``events: <kind>`` counts.
+    percentiles : pandas.DataFrame
+        Mean, P50, P90, P99 of every KPI over the runs.
+    exceedance : pandas.DataFrame
+        Extra cost and unmet truck-days sorted, with exceedance probability i / (n + 1).
+    event_types : pandas.DataFrame
+        Per kind of event: mean events per run and share of runs with at least one.
+    links : pandas.DataFrame
+        Per physical link, expected per run: extra cost, unmet truck-days and disrupted
+        days attributed to it (a state's totals split evenly among the links it disrupts).
+    solves : int
+        LP solves (distinct states) this process pool ran.
+    """
 
     runs: pd.DataFrame
     percentiles: pd.DataFrame
     exceedance: pd.DataFrame
+    event_types: pd.DataFrame
+    links: pd.DataFrame
     solves: int
 
 
@@ -83,6 +104,8 @@ class EventDrawer:
     spec: MonteCarlo
     curve: FragilityCurve
     links: np.ndarray
+    link_codes: np.ndarray
+    link_ids: np.ndarray
     region_of_link: dict[str, np.ndarray]
     region_depths: dict[str, np.ndarray]
     flood_rps: list[int]
@@ -134,8 +157,9 @@ class EventDrawer:
         bridge_links = []
         if spec.bridge_failures is not None and masks.bridges is not None:
             bridge_links = [links == key for key in sorted(set(links[masks.bridges]))]
-        return cls(spec, curve or FragilityCurve(), links, region_of_link, region_depths,
-                   flood_rps, bridge_links, masks)
+        codes, ids = pd.factorize(pd.Series(links, dtype=object), sort=False)
+        return cls(spec, curve or FragilityCurve(), links, codes, np.asarray(ids, dtype=object),
+                   region_of_link, region_depths, flood_rps, bridge_links, masks)
 
     def seeds(self) -> list[np.random.SeedSequence]:
         """One seed per run, spawned from the spec's seed."""
@@ -177,7 +201,7 @@ class EventDrawer:
                 timing = Timing(start_day=min(start, self.spec.horizon_days - 1),
                                 days=max(1, math.ceil(days)))
                 events.append(ActiveDisruption(f"flood {code} RP{period:.0f}", _CLOSE, timing,
-                                               self.links == link))
+                                               self.links == link, kind="flood"))
         return events
 
     def _depth_at(self, depths: np.ndarray, period: float) -> np.ndarray:
@@ -210,7 +234,7 @@ class EventDrawer:
     def _event(self, name: str, mask: np.ndarray, effect: Effect, days: int,
                rng: np.random.Generator) -> ActiveDisruption:
         start = int(rng.integers(0, self.spec.horizon_days))
-        return ActiveDisruption(name, effect, Timing(start_day=start, days=days), mask)
+        return ActiveDisruption(name, effect, Timing(start_day=start, days=days), mask, kind=name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -267,14 +291,18 @@ def run_monte_carlo(
     valuation = Valuation.of(demand, baseline, reroute_params)
     inputs = _Inputs(network, demand, drawer, cost_params, reroute_params, base, baseline,
                      valuation, valuation.kpis(network, base, baseline))
-    rows, solves = _evaluate(inputs, jobs, progress)
+    rows, solves, attributed = _evaluate(inputs, jobs, progress)
     runs = pd.DataFrame(sorted(rows, key=lambda row: row["run"]))
-    return MonteCarloResult(runs, _percentiles(runs), _exceedance(runs), solves)
+    kinds = sorted(c for c in runs.columns if c.startswith("events: "))
+    runs[kinds] = runs[kinds].fillna(0).astype(int)
+    runs = runs[[c for c in runs.columns if c not in kinds] + kinds]
+    return MonteCarloResult(runs, _percentiles(runs), _exceedance(runs), _event_types(runs),
+                            _link_table(drawer, attributed / drawer.spec.runs), solves)
 
 
 def _evaluate(inputs: _Inputs, jobs: int, progress: Callable[[int, int], None] | None
-              ) -> tuple[list[dict], int]:
-    """Every run's totals and the number of LP solves, in this process or ``jobs`` of them."""
+              ) -> tuple[list[dict], int, np.ndarray]:
+    """Every run's totals, the LP solves and the per-link sums, in this process or ``jobs``."""
     seeds = inputs.drawer.seeds()
     total = inputs.drawer.spec.runs
     rows: list[dict] = []
@@ -284,20 +312,22 @@ def _evaluate(inputs: _Inputs, jobs: int, progress: Callable[[int, int], None] |
             rows.append(evaluator.run(i, seed))
             if progress is not None:
                 progress(i + 1, total)
-        return rows, evaluator.solves
+        return rows, evaluator.solves, evaluator.attributed
     solves = 0
+    attributed = np.zeros((len(inputs.drawer.link_ids), 3))
     chunks = [list(range(start, total, jobs)) for start in range(jobs)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(inputs,)) as pool:
         futures = [pool.submit(_work_chunk, [(i, seeds[i]) for i in chunk])
                    for chunk in chunks if chunk]
         for future in as_completed(futures):
-            chunk_rows, chunk_solves = future.result()
+            chunk_rows, chunk_solves, chunk_attributed = future.result()
             rows += chunk_rows
             solves += chunk_solves
+            attributed += chunk_attributed
             if progress is not None:
                 progress(len(rows), total)
-    return rows, solves
+    return rows, solves, attributed
 
 
 def draw_events(drawer: EventDrawer, *, runs: Sequence[int] | None = None
@@ -334,8 +364,11 @@ class _Evaluator:
         self.inputs = inputs
         self.cache: dict[str, dict[str, float]] = {}
         self.solves = 0
+        #: per link: extra cost, unmet truck-days and disrupted days, summed over runs
+        self.attributed = np.zeros((len(inputs.drawer.link_ids), 3))
 
     def run(self, index: int, seed: np.random.SeedSequence) -> dict:
+        """One run's totals (increments over the baseline) and its events by kind."""
         rng = np.random.default_rng(seed)
         events = self.inputs.drawer.draw(rng)
         horizon = self.inputs.drawer.spec.horizon_days
@@ -371,7 +404,22 @@ class _Evaluator:
             totals["unmet_truck_days"] += days * (kpis["unmet_trucks"] - reference["unmet_trucks"])
             totals["cargo_value_delayed_usd"] += days * (
                 kpis["cargo_value_delayed_usd"] - reference["cargo_value_delayed_usd"])
-        return {"run": index, "events": len(events), "disrupted_days": disrupted_days, **totals}
+            self._attribute(active, days, kpis, reference)
+        kinds = Counter(f"events: {event.kind}" for event in events)
+        return {"run": index, "events": len(events), "disrupted_days": disrupted_days, **totals,
+                **kinds}
+
+    def _attribute(self, active: list[ActiveDisruption], days: int, kpis: dict[str, float],
+                   reference: dict[str, float]) -> None:
+        """Split a segment's extra cost and unmet truck-days evenly among its disrupted links."""
+        touched = np.logical_or.reduce([event.mask for event in active])
+        links = np.unique(self.inputs.drawer.link_codes[touched])
+        if not len(links):
+            return
+        share = days / len(links)
+        self.attributed[links, 0] += share * (kpis["cost_usd"] - reference["cost_usd"])
+        self.attributed[links, 1] += share * (kpis["unmet_trucks"] - reference["unmet_trucks"])
+        self.attributed[links, 2] += days
 
     def evaluate(self, active: list[ActiveDisruption], day: int) -> dict[str, float]:
         inputs = self.inputs
@@ -416,17 +464,20 @@ def _init_worker(inputs: _Inputs) -> None:
     _WORKER = _Evaluator(inputs)
 
 
-def _work_chunk(items: list[tuple[int, np.random.SeedSequence]]) -> tuple[list[dict], int]:
+def _work_chunk(items: list[tuple[int, np.random.SeedSequence]]
+                ) -> tuple[list[dict], int, np.ndarray]:
     if _WORKER is None:
         raise RuntimeError("worker used before _init_worker ran")
-    before = _WORKER.solves
+    before, sums = _WORKER.solves, _WORKER.attributed.copy()
     rows = [_WORKER.run(i, seed) for i, seed in items]
-    return rows, _WORKER.solves - before
+    return rows, _WORKER.solves - before, _WORKER.attributed - sums
 
 
 # -- statistics -------------------------------------------------------------------
 
-_KPIS = ("extra_cost_usd", "unmet_truck_days", "cargo_value_delayed_usd", "extra_truck_hours")
+#: The per-run KPIs summarised (mean and percentiles), in report order.
+_KPIS = ("extra_cost_usd", "extra_truck_hours", "extra_truck_km", "unmet_truck_days",
+         "cargo_value_delayed_usd", "disrupted_days", "events")
 
 
 def _percentiles(runs: pd.DataFrame) -> pd.DataFrame:
@@ -450,3 +501,25 @@ def _exceedance(runs: pd.DataFrame) -> pd.DataFrame:
     for kpi in ("extra_cost_usd", "unmet_truck_days"):
         frame[kpi] = np.sort(runs[kpi].to_numpy())[::-1]
     return pd.DataFrame(frame)
+
+
+def _event_types(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per kind of event: mean events per run and the share of runs with at least one."""
+    rows = [{"kind": column.removeprefix("events: "),
+             "mean_events_per_run": float(runs[column].mean()),
+             "share_of_runs": float((runs[column] > 0).mean())}
+            for column in runs.columns if column.startswith("events: ")]
+    return pd.DataFrame(rows, columns=["kind", "mean_events_per_run", "share_of_runs"])
+
+
+def _link_table(drawer: EventDrawer, expected: np.ndarray) -> pd.DataFrame:
+    """Links with an expected attribution per run, largest extra cost first."""
+    table = pd.DataFrame({
+        "link_id": drawer.link_ids,
+        "expected_extra_cost_usd": expected[:, 0],
+        "expected_unmet_truck_days": expected[:, 1],
+        "expected_disrupted_days": expected[:, 2],
+    })
+    table = table[table["expected_disrupted_days"] > 0]
+    return table.sort_values(["expected_extra_cost_usd", "link_id"], ascending=[False, True],
+                             ignore_index=True)

@@ -43,12 +43,17 @@ class EdgeArrays:
 
 @dataclass(frozen=True)
 class ActiveDisruption:
-    """An effect with its timing and the edges it applies to (a resolved disruption)."""
+    """An effect with its timing and the edges it applies to (a resolved disruption).
+
+    ``kind`` groups random events for reporting (``flood``, ``bridge failure`` or the
+    generator's name); empty for a scenario's named disruptions.
+    """
 
     name: str
     effect: Effect
     timing: Timing
     mask: np.ndarray
+    kind: str = ""
 
     @classmethod
     def from_disruption(cls, disruption: Disruption, mask: np.ndarray) -> ActiveDisruption:

@@ -20,7 +20,8 @@ from corredor.cli.base import (
 from corredor.compare import RunOutputs, compare_runs
 from corredor.outputs.export import RUN_LAYERS, read_result_layer, read_run_summary
 from corredor.outputs.folder import OutputFolder
-from corredor.outputs.summary import SUMMARY_TABLES
+from corredor.outputs.summary import headline_rows, report_sections, shows_timeline
+from corredor.outputs.text import words
 from corredor.outputs.writers import write_comparison, write_run
 from corredor.pipeline import Prepared, prepare, prepare_any
 from corredor.pipeline import run as run_prepared
@@ -86,8 +87,6 @@ def run(scenario_path: Path, output: Path, jobs: int, lang: str) -> None:
         seed = scenario.monte_carlo.seed if scenario.monte_carlo is not None else None
         folder.commit(inputs=prepared.inputs, seed=seed)
     _print_headline(summary)
-    if result.monte_carlo is not None:
-        console.print(rich_table(result.monte_carlo.percentiles, "Monte Carlo: per-year KPIs"))
     console.print(
         f"wrote {output}/ (summary.md, summary.json, timeline.csv, facility_flows.csv, "
         "flow_change.png, timeline.png; nodes, edges, disrupted, flow_change .geojson)"
@@ -97,36 +96,17 @@ def run(scenario_path: Path, output: Path, jobs: int, lang: str) -> None:
 
 
 def _print_headline(summary: dict) -> None:
-    totals = summary["totals"]
-    rows = pd.DataFrame(
-        {
-            "KPI": [
-                "extra cost over the horizon (USD)",
-                "extra cost per disrupted day (USD)",
-                "extra truck-hours",
-                "extra truck-km",
-                "unmet truck-days (beyond the baseline)",
-                "unmet in the baseline (trucks/day)",
-                "cargo value delayed (USD)",
-                "most edges over 90 % capacity on a day",
-            ],
-            "value": [
-                totals["extra_cost_usd"],
-                totals["extra_cost_usd_per_disrupted_day"],
-                totals["extra_truck_hours"],
-                totals["extra_truck_km"],
-                totals["unmet_truck_days"],
-                totals["baseline_unmet_trucks_day"],
-                totals["cargo_value_delayed_usd"],
-                totals["max_edges_over_90pct"],
-            ],
-        }
-    )
-    console.print(rich_table(rows, f"{summary['scenario']}: headline"))
-    tables = [table for table in SUMMARY_TABLES if table[0] in ("diverted_to", "bottlenecks")]
-    for key, title, columns in tables:
-        if summary[key]:
-            console.print(rich_table(pd.DataFrame(summary[key])[columns].round(2), title))
+    if shows_timeline(summary):
+        rows = pd.DataFrame(headline_rows(summary), columns=["KPI", "value"])
+        console.print(rich_table(rows, f"{summary['scenario']}: headline"))
+    if "monte_carlo" in summary:
+        mc = summary["monte_carlo"]
+        console.print(words("en")["years"].format(runs=mc["runs"], days=mc["horizon_days"],
+                                                  seed=mc["seed"]))
+    shown = {words("en")[key] for key in ("diverted", "bottlenecks", "mc", "mc_events")}
+    for title, headings, rows in report_sections(summary):
+        if title in shown and rows:
+            console.print(rich_table(pd.DataFrame(rows, columns=headings).round(2), title))
 
 
 @cli.command()

@@ -1,4 +1,9 @@
-"""``report.html``: one self-contained page (images inlined) a planner can e-mail."""
+"""``report.html``: one self-contained page (images inlined) a planner can e-mail.
+
+Everything a person reads comes from ``corredor.outputs.text`` in the report's
+language; tables show names, not ids, and sort when a heading is clicked (a
+few lines of inline script, no external request).
+"""
 
 from __future__ import annotations
 
@@ -6,78 +11,29 @@ import base64
 import html
 from pathlib import Path
 
-from corredor.errors import CorredorError
-from corredor.outputs.summary import format_cell
+from corredor.outputs.summary import headline_rows, report_sections, shows_timeline
+from corredor.outputs.text import format_cell, words
 from corredor.scenario import Scenario
 
-__all__ = ["REPORT_TEXT", "report_html"]
+__all__ = ["BUNDLED_SOURCES", "report_html"]
 
-
-#: The HTML report's words; the tables keep the column names of summary.json.
-REPORT_TEXT = {
+#: What the bundled inputs are (data/mexico/README.md has every row's source), per language.
+BUNDLED_SOURCES = {
     "en": {
-        "lang": "en",
-        "horizon": "Horizon {days} days.",
-        "headline": "Headline",
-        "kpi": "KPI",
-        "value": "value",
-        "extra_cost": "extra generalised cost over the horizon (USD)",
-        "per_day": "extra cost per disrupted day (USD)",
-        "truck_hours": "extra truck-hours",
-        "truck_km": "extra truck-km",
-        "unmet": "unmet truck-days (beyond the baseline)",
-        "baseline_unmet": "unmet in the baseline (trucks/day)",
-        "delayed": "cargo value delayed (USD)",
-        "over90": "most edges over 90 % capacity on a day (baseline)",
-        "disruptions": "Disruptions",
-        "bottlenecks": "Bottlenecks on the worst day",
-        "od": "Most affected OD pairs (worst day)",
-        "maps": "Maps",
-        "timeline": "Timeline",
-        "sources": "Data sources",
-        "none": "None.",
-        "screening": "screening-grade: stylised flood zones, not a hazard model",
-        "input": "input",
-        "source": "source",
-        "grade": "grade",
-        "reference": "reference data",
+        "network": "GeoNames (CC-BY 4.0) towns, federal corridors; lanes and speeds: class "
+                   "assumptions",
+        "demand": "US BTS border crossings 2024 and TransBorder shares; port TEU "
+                  "(ASIPONA/SEMAR/SCT)",
+        "crime": "SESNSP Robo a transportista, state level (IDEFC_NM_may22, 2019-2021)",
     },
     "es": {
-        "lang": "es",
-        "horizon": "Horizonte de {days} días.",
-        "headline": "Resultados principales",
-        "kpi": "Indicador",
-        "value": "valor",
-        "extra_cost": "costo generalizado adicional en el horizonte (USD)",
-        "per_day": "costo adicional por día con interrupción (USD)",
-        "truck_hours": "horas-camión adicionales",
-        "truck_km": "camiones-km adicionales",
-        "unmet": "camiones-día sin ruta (además de la base)",
-        "baseline_unmet": "sin ruta en la base (camiones/día)",
-        "delayed": "valor de carga retrasada (USD)",
-        "over90": "máximo de tramos sobre 90 % de capacidad en un día (base)",
-        "disruptions": "Interrupciones",
-        "bottlenecks": "Cuellos de botella en el peor día",
-        "od": "Pares origen-destino más afectados (peor día)",
-        "maps": "Mapas",
-        "timeline": "Evolución diaria",
-        "sources": "Fuentes de datos",
-        "none": "Ninguno.",
-        "screening": "nivel de tamizaje: zonas de inundación estilizadas, no un modelo de peligro",
-        "input": "insumo",
-        "source": "fuente",
-        "grade": "nivel",
-        "reference": "datos de referencia",
+        "network": "localidades de GeoNames (CC-BY 4.0), corredores federales; carriles y "
+                   "velocidades: supuestos por tipo de vía",
+        "demand": "cruces fronterizos BTS de EE. UU. 2024 y participaciones TransBorder; TEU "
+                  "de puertos (ASIPONA/SEMAR/SCT)",
+        "crime": "SESNSP Robo a transportista, nivel estatal (IDEFC_NM_may22, 2019-2021)",
     },
 }
-
-#: What the bundled inputs are (data/mexico/README.md has every row's source).
-BUNDLED_SOURCES = {
-    "network": "GeoNames (CC-BY 4.0) towns, federal corridors; lanes and speeds: class assumptions",
-    "demand": "US BTS border crossings 2024 and TransBorder shares; port TEU (ASIPONA/SEMAR/SCT)",
-    "crime": "SESNSP Robo a transportista, state level (IDEFC_NM_may22, 2019-2021)",
-}
-
 
 def report_html(
     summary: dict, scenario: Scenario, images: dict[str, Path], *, lang: str = "en"
@@ -87,7 +43,8 @@ def report_html(
     Parameters
     ----------
     summary : dict
-        From ``corredor.outputs.summary.run_summary``.
+        From ``corredor.outputs.summary.run_summary`` (with ``monte_carlo`` for Monte
+        Carlo runs).
     scenario : Scenario
         The scenario run (for its inputs).
     images : dict
@@ -100,68 +57,44 @@ def report_html(
     str
         The page.
     """
-    if lang not in REPORT_TEXT:
-        raise CorredorError(f"report language {lang!r}: use one of {', '.join(REPORT_TEXT)}")
-    t = REPORT_TEXT[lang]
+    t = words(lang)
     parts = [
         f'<!DOCTYPE html><html lang="{t["lang"]}"><head><meta charset="utf-8">',
         f"<title>{_esc(summary['scenario'])}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_esc(summary['scenario'])}</h1><p>{_esc(summary['description'])}</p>",
-        f"<p>{t['horizon'].format(days=summary['horizon_days'])}</p>",
-        f"<h2>{t['headline']}</h2>",
-        _html_table([t["kpi"], t["value"]], _kpi_rows(summary, t)),
-        *_tables(summary, t),
+    ]
+    if shows_timeline(summary):
+        parts += [f"<p>{t['horizon'].format(days=summary['horizon_days'])}</p>",
+                  f"<h2>{t['headline']}</h2>",
+                  _table([t["kpi"], t["value"]], headline_rows(summary, lang))]
+    if "monte_carlo" in summary:
+        mc = summary["monte_carlo"]
+        years = t["years"].format(runs=mc["runs"], seed=mc["seed"], days=mc["horizon_days"])
+        parts.append(f"<p>{years}</p>")
+    for title, headings, rows in report_sections(summary, lang):
+        parts.append(f"<h2>{_esc(title)}</h2>")
+        parts.append(_table(headings, rows) if rows else f"<p>{t['none']}</p>")
+    parts += [
+        f"<p><small>{t['sort_hint']}</small></p>",
         f"<h2>{t['maps']}</h2>",
         *(_figure(caption, path) for caption, path in images.items()),
         f"<h2>{t['sources']}</h2>",
-        _html_table([t["input"], t["source"], t["grade"]], _source_rows(summary, scenario, t)),
-        f"<p>{t['reference']}: data/mexico/README.md</p></body></html>",
+        _table([t["input"], t["source"], t["grade"]], _source_rows(summary, scenario, lang)),
+        f"<p>{t['reference']}: data/mexico/README.md</p>",
+        f"<script>{_SORT_SCRIPT}</script></body></html>",
     ]
     return "\n".join(parts) + "\n"
 
 
-def _kpi_rows(summary: dict, t: dict[str, str]) -> list[tuple]:
-    totals = summary["totals"]
-    return [
-        (t["extra_cost"], f"{totals['extra_cost_usd']:,.0f}"),
-        (t["per_day"], f"{totals['extra_cost_usd_per_disrupted_day']:,.0f}"),
-        (t["truck_hours"], f"{totals['extra_truck_hours']:,.0f}"),
-        (t["truck_km"], f"{totals['extra_truck_km']:,.0f}"),
-        (t["unmet"], f"{totals['unmet_truck_days']:,.1f}"),
-        (t["baseline_unmet"], f"{totals.get('baseline_unmet_trucks_day', 0.0):,.1f}"),
-        (t["delayed"], f"{totals['cargo_value_delayed_usd']:,.0f}"),
-        (
-            t["over90"],
-            f"{totals['max_edges_over_90pct']} ({summary['baseline']['edges_over_90pct']})",
-        ),
+def _source_rows(summary: dict, scenario: Scenario, lang: str) -> list[tuple]:
+    t, flood = words(lang), summary["flood_layer"]
+    named = [
+        (t[f"src_{name}"], BUNDLED_SOURCES[lang][name] if value == "bundled" else value, "")
+        for name, value in (("network", scenario.network), ("demand", scenario.demand),
+                            ("crime", scenario.layers.crime))
     ]
-
-
-def _source_rows(summary: dict, scenario: Scenario, t: dict[str, str]) -> list[tuple]:
-    flood = summary["flood_layer"]
-    return [
-        (name, BUNDLED_SOURCES[name] if value == "bundled" else value, "")
-        for name, value in (
-            ("network", scenario.network),
-            ("demand", scenario.demand),
-            ("crime", scenario.layers.crime),
-        )
-    ] + [("flood", flood, t["screening"] if flood == "screening" else "")]
-
-
-def _tables(summary: dict, t: dict[str, str]) -> list[str]:
-    return [
-        f"<h2>{t['disruptions']}</h2>",
-        _html_records(summary["disruptions"], ["name", "start_day", "days", "recovery_days"], t),
-        f"<h2>{t['bottlenecks']}</h2>",
-        _html_records(summary["bottlenecks"], ["edge_id", "ref", "baseline_utilisation",
-                                               "disrupted_utilisation", "bottleneck_price_usd"],
-                      t),
-        f"<h2>{t['od']}</h2>",
-        _html_records(summary["affected_od_pairs"], [
-            "origin", "destination", "trucks_day", "baseline_cost_usd_per_truck",
-            "disrupted_cost_usd_per_truck", "unmet_trucks_day"], t),
-    ]
+    return [*named, (t["src_flood"], t.get(f"grade_{flood}", flood),
+                     t["screening"] if flood == "screening" else "")]
 
 
 def _figure(caption: str, path: Path) -> str:
@@ -173,7 +106,22 @@ def _figure(caption: str, path: Path) -> str:
 _CSS = (
     "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
     "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px}"
-    "td.n{text-align:right}img{max-width:100%}figcaption{color:#555;font-size:90%}"
+    "th{cursor:pointer;background:#f4f4f4}td.n{text-align:right}img{max-width:100%}"
+    "figcaption{color:#555;font-size:90%}"
+)
+
+#: Click a heading to sort its table (numbers as numbers); click again to reverse.
+_SORT_SCRIPT = (
+    "document.querySelectorAll('table.sortable th').forEach(function(th){"
+    "th.addEventListener('click',function(){var table=th.closest('table'),"
+    "i=Array.prototype.indexOf.call(th.parentNode.children,th),"
+    "rows=Array.prototype.slice.call(table.querySelectorAll('tr')).slice(1),"
+    "up=th.dataset.up!=='1';th.dataset.up=up?'1':'0';"
+    "function key(r){var t=r.children[i].textContent.replace(/,/g,'');"
+    "var n=parseFloat(t);return isNaN(n)?t.toLowerCase():n;}"
+    "rows.sort(function(a,b){var x=key(a),y=key(b);"
+    "return (x>y?1:x<y?-1:0)*(up?1:-1);});"
+    "rows.forEach(function(r){table.appendChild(r);});});});"
 )
 
 
@@ -181,7 +129,7 @@ def _esc(value: object) -> str:
     return html.escape(str(value))
 
 
-def _html_table(header: list[str], rows: list[tuple]) -> str:
+def _table(header: list[str], rows: list[tuple]) -> str:
     head = "".join(f"<th>{_esc(h)}</th>" for h in header)
     body = "".join(
         "<tr>"
@@ -194,10 +142,4 @@ def _html_table(header: list[str], rows: list[tuple]) -> str:
         + "</tr>"
         for row in rows
     )
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _html_records(records: list[dict], columns: list[str], text: dict) -> str:
-    if not records:
-        return f"<p>{text['none']}</p>"
-    return _html_table(columns, [tuple(r.get(c) for c in columns) for r in records])
+    return f'<table class="sortable"><tr>{head}</tr>{body}</table>'

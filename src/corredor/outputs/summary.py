@@ -16,20 +16,24 @@ from corredor.kpis import SATURATION
 from corredor.montecarlo import MonteCarloResult
 from corredor.network import Network, undirected_links
 from corredor.outputs.export import json_scalar
+from corredor.outputs.text import cell, column_label, format_cell, words
 from corredor.scenario import MonteCarlo, Scenario
 from corredor.simulate import SimulationResult
 from corredor.sourcing import SourcingResult, SourcingSpec
 
 __all__ = [
-    "SUMMARY_TABLES",
+    "MONTE_CARLO_TABLES",
+    "RUN_TABLES",
     "NetworkSummary",
     "demand_summary",
-    "format_cell",
+    "headline_rows",
     "monte_carlo_summary",
     "network_summary",
     "records",
+    "report_sections",
     "rounded",
     "run_summary",
+    "shows_timeline",
     "sourcing_summary",
     "summary_markdown",
 ]
@@ -170,7 +174,7 @@ def run_summary(
         Plain, rounded JSON-ready values.
     """
     bottlenecks, diverted_to = _edge_tables(network, table, top)
-    affected = _affected_od_pairs(demand, result)
+    affected = _affected_od_pairs(demand, result, network)
     worst_day = result.worst_day
     summary = {
         "scenario": scenario.name,
@@ -221,10 +225,14 @@ def _edge_tables(network: Network, table: pd.DataFrame, top: int
     return bottlenecks, diverted_to
 
 
-def _affected_od_pairs(demand: pd.DataFrame, result: SimulationResult) -> pd.DataFrame:
+def _affected_od_pairs(demand: pd.DataFrame, result: SimulationResult, network: Network
+                       ) -> pd.DataFrame:
     """OD rows whose cost changed or that lost trucks on the worst day, worst first."""
     _, worst = result.worst_state
+    names = network.nodes.set_index("node_id")["name"]
     od = demand[["origin", "destination", "segment", "trucks_day"]].assign(
+        origin_name=demand["origin"].map(names).fillna(demand["origin"]).to_numpy(),
+        destination_name=demand["destination"].map(names).fillna(demand["destination"]).to_numpy(),
         baseline_cost_usd_per_truck=result.baseline.od["cost_usd_per_truck"].to_numpy(),
         disrupted_cost_usd_per_truck=worst.od["cost_usd_per_truck"].to_numpy(),
         unmet_trucks_day=worst.od["unmet_trucks_day"].to_numpy(),
@@ -245,115 +253,139 @@ def _facilities_changed(result: SimulationResult) -> pd.DataFrame:
     return facilities[(facilities["worst_day"] - facilities["baseline"]).abs() > 0.05]
 
 
-#: The run summary's tables: (summary key, title, columns), for Markdown and the terminal.
-SUMMARY_TABLES = (
-    (
-        "diverted_to",
-        "Links taking the diverted trucks (worst day)",
-        [
-            "edge_id",
-            "ref",
-            "baseline_flow_trucks_day",
-            "disrupted_flow_trucks_day",
-            "disrupted_utilisation",
-        ],
-    ),
-    (
-        "bottlenecks",
-        "Bottlenecks on the worst day (capacity binding or over 90 %)",
-        [
-            "edge_id",
-            "ref",
-            "baseline_utilisation",
-            "disrupted_utilisation",
-            "newly_over_90pct",
-            "bottleneck_price_usd",
-        ],
-    ),
-    (
-        "affected_od_pairs",
-        "Most affected OD pairs (worst day)",
-        [
-            "origin",
-            "destination",
-            "trucks_day",
-            "baseline_cost_usd_per_truck",
-            "disrupted_cost_usd_per_truck",
-            "unmet_trucks_day",
-        ],
-    ),
-    (
-        "facilities_changed",
-        "Crossings and ports whose flow changed (worst day, trucks/day)",
-        ["facility", "kind", "baseline", "worst_day"],
-    ),
+#: The run summary's tables: (summary key, title word in ``corredor.outputs.text``, columns).
+RUN_TABLES = (
+    ("disruptions", "disruptions", ["name", "start_day", "days", "recovery_days"]),
+    ("diverted_to", "diverted", ["name", "ref", "baseline_flow_trucks_day",
+                                 "disrupted_flow_trucks_day", "disrupted_utilisation"]),
+    ("bottlenecks", "bottlenecks", ["name", "ref", "baseline_utilisation",
+                                    "disrupted_utilisation", "newly_over_90pct",
+                                    "bottleneck_price_usd"]),
+    ("facilities_changed", "facilities", ["facility", "kind", "baseline", "worst_day"]),
+    ("affected_od_pairs", "od", ["origin_name", "destination_name", "segment", "trucks_day",
+                                 "baseline_cost_usd_per_truck", "disrupted_cost_usd_per_truck",
+                                 "unmet_trucks_day"]),
+)
+#: The Monte Carlo tables: (key in ``summary["monte_carlo"]``, title word, columns).
+MONTE_CARLO_TABLES = (
+    ("percentiles", "mc", ["kpi", "mean", "p50", "p90", "p99"]),
+    ("event_types", "mc_events", ["kind", "mean_events_per_run", "share_of_runs"]),
+    ("links", "mc_links", ["name", "ref", "expected_extra_cost_usd",
+                           "expected_unmet_truck_days", "expected_disrupted_days"]),
 )
 
 
-def summary_markdown(summary: dict) -> str:
+def headline_rows(summary: dict, lang: str = "en") -> list[tuple[str, str]]:
+    """The headline KPIs of a run as (label, formatted value) rows.
+
+    Parameters
+    ----------
+    summary : dict
+        From ``run_summary``.
+    lang : {"en", "es"}, default "en"
+        The labels' language.
+
+    Returns
+    -------
+    list of (str, str)
+    """
+    t, totals = words(lang), summary["totals"]
+    return [
+        (t["extra_cost"], f"{totals['extra_cost_usd']:,.0f}"),
+        (t["per_day"], f"{totals['extra_cost_usd_per_disrupted_day']:,.0f}"),
+        (t["truck_hours"], f"{totals['extra_truck_hours']:,.0f}"),
+        (t["truck_km"], f"{totals['extra_truck_km']:,.0f}"),
+        (t["unmet"], f"{totals['unmet_truck_days']:,.1f}"),
+        (t["baseline_unmet"], f"{totals.get('baseline_unmet_trucks_day', 0.0):,.1f}"),
+        (t["delayed"], f"{totals['cargo_value_delayed_usd']:,.0f}"),
+        (t["over90"],
+         f"{totals['max_edges_over_90pct']} ({summary['baseline']['edges_over_90pct']})"),
+    ]
+
+
+def report_sections(summary: dict, lang: str = "en") -> list[tuple[str, list[str], list]]:
+    """The tables a report shows, as (title, headings, rows of cells), in page order.
+
+    A Monte Carlo scenario without named disruptions shows only its Monte Carlo tables.
+
+    Parameters
+    ----------
+    summary : dict
+        From ``run_summary``.
+    lang : {"en", "es"}, default "en"
+        The language of titles, headings and words in cells.
+
+    Returns
+    -------
+    list of (str, list of str, list of tuple)
+    """
+    t, sections = words(lang), []
+    monte_carlo = summary.get("monte_carlo")
+    chosen = [(summary, RUN_TABLES)] if shows_timeline(summary) else []
+    if monte_carlo is not None:
+        chosen.append((monte_carlo, MONTE_CARLO_TABLES))
+    for data, tables in chosen:
+        for key, title, columns in tables:
+            rows = [tuple(cell(c, r.get(c), lang) for c in columns) for r in data.get(key) or []]
+            sections.append((t[title], [column_label(c, lang) for c in columns], rows))
+    return sections
+
+
+def shows_timeline(summary: dict) -> bool:
+    """Whether the run has a timeline worth reporting (named disruptions, or no Monte Carlo).
+
+    Parameters
+    ----------
+    summary : dict
+        From ``run_summary``.
+
+    Returns
+    -------
+    bool
+    """
+    return bool(summary["disruptions"]) or "monte_carlo" not in summary
+
+
+def summary_markdown(summary: dict, lang: str = "en") -> str:
     """The run summary as Markdown a planner can paste into a memo.
 
     Parameters
     ----------
     summary : dict
         From ``run_summary`` (with ``monte_carlo`` when the run had one).
+    lang : {"en", "es"}, default "en"
+        The language.
 
     Returns
     -------
     str
     """
-    totals = summary["totals"]
-    worst = summary["worst_day"]
-    lines = [
-        f"# {summary['scenario']}",
-        "",
-        summary["description"],
-        "",
-        f"Horizon {summary['horizon_days']} days; flood layer: {summary['flood_layer']}.",
-        "",
-        "## Headline",
-        "",
-        "| KPI | value |",
-        "|---|---|",
-        f"| extra generalised cost over the horizon | {totals['extra_cost_usd']:,.0f} USD |",
-        f"| extra cost per disrupted day | {totals['extra_cost_usd_per_disrupted_day']:,.0f} USD |",
-        f"| worst day (day {worst['day']}) extra cost | {worst['extra_cost_usd']:,.0f} USD |",
-        f"| extra truck-hours | {totals['extra_truck_hours']:,.0f} |",
-        f"| extra truck-km | {totals['extra_truck_km']:,.0f} |",
-        f"| unmet truck-days (beyond the baseline) | {totals['unmet_truck_days']:,.1f} |",
-        f"| unmet in the baseline (trucks/day) | "
-        f"{totals.get('baseline_unmet_trucks_day', 0.0):,.1f} |",
-        f"| cargo value delayed | {totals['cargo_value_delayed_usd']:,.0f} USD |",
-        f"| most edges over 90 % capacity on a day | {totals['max_edges_over_90pct']} "
-        f"(baseline: {summary['baseline']['edges_over_90pct']}) |",
-        "",
-    ]
-    sections = [(title, summary[key], columns) for key, title, columns in SUMMARY_TABLES]
+    t = words(lang)
+    lines = [f"# {summary['scenario']}", "", summary["description"], ""]
+    if shows_timeline(summary):
+        lines += [t["horizon"].format(days=summary["horizon_days"]), "",
+                  f"## {t['headline']}", "", f"| {t['kpi']} | {t['value']} |", "|---|---|"]
+        lines += [f"| {label} | {value} |" for label, value in headline_rows(summary, lang)]
+        lines.append("")
     if "monte_carlo" in summary:
         mc = summary["monte_carlo"]
-        sections.insert(
-            0,
-            (
-                f"Monte Carlo: {mc['runs']} years of {mc['horizon_days']} days (seed {mc['seed']})",
-                mc["percentiles"],
-                ["kpi", "mean", "p50", "p90", "p99"],
-            ),
-        )
-    for title, rows, columns in sections:
+        lines += [t["years"].format(runs=mc["runs"], days=mc["horizon_days"], seed=mc["seed"]),
+                  ""]
+    for title, headings, rows in report_sections(summary, lang):
         lines += [f"## {title}", ""]
         if not rows:
-            lines += ["None.", ""]
+            lines += [t["none"], ""]
             continue
-        lines.append("| " + " | ".join(columns) + " |")
-        lines.append("|" + "---|" * len(columns))
-        for row in rows:
-            lines.append("| " + " | ".join(format_cell(row.get(c)) for c in columns) + " |")
+        lines.append("| " + " | ".join(headings) + " |")
+        lines.append("|" + "---|" * len(headings))
+        lines += ["| " + " | ".join(format_cell(v) for v in row) + " |" for row in rows]
         lines.append("")
     return "\n".join(lines)
 
 
-def monte_carlo_summary(result: MonteCarloResult, spec: MonteCarlo) -> dict:
-    """Runs, seed and the P50/P90/P99 of each KPI, rounded for stable JSON.
+def monte_carlo_summary(result: MonteCarloResult, spec: MonteCarlo, network: Network, *,
+                        top: int = 10) -> dict:
+    """Runs, seed, the mean and P50/P90/P99 of every KPI, events by kind and the costliest links.
 
     Parameters
     ----------
@@ -361,11 +393,20 @@ def monte_carlo_summary(result: MonteCarloResult, spec: MonteCarlo) -> dict:
         The years drawn.
     spec : MonteCarlo
         Their generators (runs, seed, horizon).
+    network : Network
+        For the links' names and refs.
+    top : int, default 10
+        Links listed.
 
     Returns
     -------
     dict
+        Rounded, JSON-ready.
     """
+    links = undirected_links(network)
+    key = links["link_id"] if "link_id" in links.columns else links["edge_id"]
+    described = links.assign(link_id=key.to_numpy()).set_index("link_id")[["name", "ref"]]
+    costly = result.links.head(top).join(described, on="link_id")
     return rounded(
         {
             "runs": spec.runs,
@@ -373,6 +414,8 @@ def monte_carlo_summary(result: MonteCarloResult, spec: MonteCarlo) -> dict:
             "horizon_days": spec.horizon_days,
             "percentiles": records(result.percentiles),
             "mean_events_per_run": float(result.runs["events"].mean()),
+            "event_types": records(result.event_types),
+            "links": records(costly),
         }
     )
 
@@ -442,22 +485,3 @@ def rounded(value: Any, digits: int = 2) -> Any:
     if isinstance(value, float):
         return round(value, digits) + 0.0
     return value
-
-
-def format_cell(value: object) -> str:
-    """A table cell for Markdown and HTML: blank for None, floats with 2 decimals.
-
-    Parameters
-    ----------
-    value : object
-        A JSON scalar.
-
-    Returns
-    -------
-    str
-    """
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return str(value)

@@ -16,6 +16,7 @@ import pyogrio
 
 from corredor.compare import Comparison
 from corredor.criticality import CriticalityResult
+from corredor.montecarlo import MonteCarloResult
 from corredor.network import CRS, Network
 from corredor.outputs.export import (
     write_edge_results,
@@ -27,6 +28,7 @@ from corredor.outputs.html import report_html
 from corredor.outputs.maps import (
     plot_criticality,
     plot_exceedance,
+    plot_expected_links,
     plot_flow_change,
     plot_routes,
     plot_timeline,
@@ -35,9 +37,11 @@ from corredor.outputs.styles import embed_styles
 from corredor.outputs.summary import (
     monte_carlo_summary,
     run_summary,
+    shows_timeline,
     sourcing_summary,
     summary_markdown,
 )
+from corredor.outputs.text import words
 from corredor.pipeline import Prepared, RunResult
 from corredor.sourcing import SourcingResult, draws_table, frontier_table, routes_frame, sites_frame
 
@@ -69,6 +73,9 @@ def write_run(prepared: Prepared, result: RunResult, folder: Path, *, lang: str 
               outline: gpd.GeoDataFrame | None = None) -> tuple[dict, list[Path]]:
     """Layers, summary (JSON and Markdown), timeline, maps and ``report.html`` of a run.
 
+    A Monte Carlo scenario without named disruptions gets no timeline or flow-change
+    map (nothing happens in its one-day timeline): its report shows the years.
+
     Parameters
     ----------
     prepared : Prepared
@@ -78,7 +85,7 @@ def write_run(prepared: Prepared, result: RunResult, folder: Path, *, lang: str 
     folder : Path
         Where to write.
     lang : {"en", "es"}, default "en"
-        Language of ``report.html``.
+        Language of ``report.html``, ``summary.md`` and the maps.
     outline : geopandas.GeoDataFrame, optional
         State polygons drawn under the maps.
 
@@ -88,35 +95,55 @@ def write_run(prepared: Prepared, result: RunResult, folder: Path, *, lang: str 
         The run summary (as written to ``summary.json``).
     written : list of Path
     """
-    scenario, network = prepared.scenario, prepared.network
+    scenario, network, t = prepared.scenario, prepared.network, words(lang)
     simulation = result.simulation
     summary = run_summary(network, prepared.demand, scenario, simulation, result.edges,
                           flood_grade=prepared.flood_grade)
     if result.monte_carlo is not None and scenario.monte_carlo is not None:
-        summary["monte_carlo"] = monte_carlo_summary(result.monte_carlo, scenario.monte_carlo)
+        summary["monte_carlo"] = monte_carlo_summary(result.monte_carlo, scenario.monte_carlo,
+                                                     network)
     written = write_run_layers(network, result.edges, folder)
     written.append(write_json(summary, folder / "summary.json", sort_keys=True))
-    (folder / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
-    simulation.timeline.round(4).to_csv(folder / "timeline.csv", index=False)
-    simulation.facility_flows.round(4).to_csv(folder / "facility_flows.csv", index=False)
-    written += [folder / "summary.md", folder / "timeline.csv", folder / "facility_flows.csv"]
-    images = {
-        "Flow change on the worst day": plot_flow_change(
-            network, result.edges, folder / "flow_change.png", title=scenario.name,
-            outline=outline),
-        "Extra cost and unmet trucks per day": plot_timeline(
-            simulation.timeline, folder / "timeline.png", title=scenario.name),
-    }
+    (folder / "summary.md").write_text(summary_markdown(summary, lang), encoding="utf-8")
+    written += _write_tables(folder, {"timeline": simulation.timeline,
+                                      "facility_flows": simulation.facility_flows})
+    written.append(folder / "summary.md")
+    images: dict[str, Path] = {}
+    if shows_timeline(summary):
+        images[t["fig_flow"]] = plot_flow_change(network, result.edges,
+                                                 folder / "flow_change.png",
+                                                 title=scenario.name, outline=outline, lang=lang)
+        images[t["fig_timeline"]] = plot_timeline(simulation.timeline, folder / "timeline.png",
+                                                  title=scenario.name, lang=lang)
     if result.monte_carlo is not None:
-        result.monte_carlo.runs.round(4).to_csv(folder / "monte_carlo_runs.csv", index=False)
-        result.monte_carlo.exceedance.round(4).to_csv(folder / "monte_carlo_exceedance.csv",
-                                                      index=False)
-        written += [folder / "monte_carlo_runs.csv", folder / "monte_carlo_exceedance.csv"]
-        images["Monte Carlo exceedance"] = plot_exceedance(
-            result.monte_carlo, folder / "exceedance.png", title=scenario.name)
+        written += _write_monte_carlo(network, result.monte_carlo, folder, scenario.name,
+                                      outline, lang, images)
     (folder / "report.html").write_text(report_html(summary, scenario, images, lang=lang),
                                         encoding="utf-8")
     return summary, [*written, *images.values(), folder / "report.html"]
+
+
+def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
+    for name, table in tables.items():
+        table.round(4).to_csv(folder / f"{name}.csv", index=False)
+    return [folder / f"{name}.csv" for name in tables]
+
+
+def _write_monte_carlo(network: Network, years: MonteCarloResult, folder: Path, title: str,
+                       outline: gpd.GeoDataFrame | None, lang: str,
+                       images: dict[str, Path]) -> list[Path]:
+    """The years' tables, their exceedance chart and the expected-cost map (into ``images``)."""
+    t = words(lang)
+    written = _write_tables(folder, {"monte_carlo_runs": years.runs,
+                                     "monte_carlo_exceedance": years.exceedance,
+                                     "monte_carlo_event_types": years.event_types,
+                                     "monte_carlo_links": years.links})
+    images[t["fig_exceedance"]] = plot_exceedance(years, folder / "exceedance.png",
+                                                  title=title, lang=lang)
+    images[t["fig_expected"]] = plot_expected_links(network, years.links,
+                                                    folder / "expected_cost.png", title=title,
+                                                    outline=outline, lang=lang)
+    return written
 
 
 def write_criticality(network: Network, result: CriticalityResult, folder: Path, *,
