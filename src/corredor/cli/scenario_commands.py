@@ -82,15 +82,13 @@ def run(scenario_path: Path, output: Path, jobs: int, lang: str) -> None:
                 progress_days=lambda done, total: progress.update(days, completed=done),
                 progress_years=lambda done, total: progress.update(years, completed=done),
             )
-        summary, _ = write_run(prepared, result, folder.staging, lang=lang,
-                               outline=map_outline())
+        summary, written = write_run(prepared, result, folder.staging, lang=lang,
+                                     outline=map_outline())
         seed = scenario.monte_carlo.seed if scenario.monte_carlo is not None else None
         folder.commit(inputs=prepared.inputs, seed=seed)
     _print_headline(summary)
-    console.print(
-        f"wrote {output}/ (summary.md, summary.json, timeline.csv, facility_flows.csv, "
-        "flow_change.png, timeline.png; nodes, edges, disrupted, flow_change .geojson)"
-    )
+    console.print(f"wrote {output}/ ({', '.join(sorted(path.name for path in written))})",
+                  markup=False, highlight=False)
     console.print(f"report: {output / 'report.html'}")
     console.print(f"QGIS:   {output / 'edges.gpkg'} (styled layers: {', '.join(RUN_LAYERS)})")
 
