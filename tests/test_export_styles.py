@@ -13,7 +13,7 @@ import pyogrio
 import pytest
 
 from corredor.errors import DataFileError
-from corredor.outputs.export import RUN_LAYERS, write_edge_results, write_run_layers
+from corredor.outputs.export import RUN_LAYERS, write_run_layers
 from corredor.outputs.styles import LAYER_STYLES, STYLE_DIR, embed_styles
 
 from factories import make_network
@@ -137,16 +137,6 @@ def test_embedding_a_style_for_a_missing_layer_names_the_file_and_the_layers(run
         embed_styles(folder / "edges.gpkg", ["criticality"])
     with pytest.raises(DataFileError, match="no bundled QGIS style for layer 'roads'"):
         embed_styles(folder / "edges.gpkg", ["roads"])
-
-
-def test_write_edge_results_still_writes_one_plain_layer(run_output, tmp_path):
-    network, folder, _ = run_output
-    table = pyogrio.read_dataframe(folder / "edges.gpkg", layer="edges")
-    table = table.drop(columns=["geometry", "link_id", "u", "v", "ref", "name", "road_class",
-                                "toll", "bridge", "lanes", "length_km", "capacity_trucks_day",
-                                "state"])
-    gpkg, _ = write_edge_results(network, table, tmp_path)
-    assert [name for name, _ in pyogrio.list_layers(gpkg)] == ["edges"]
 
 
 # --- RFC 7946 ---------------------------------------------------------------------------

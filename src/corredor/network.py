@@ -28,6 +28,7 @@ from corredor.graph import CompiledGraph
 __all__ = [
     "CRS",
     "EDGE_COLUMNS",
+    "GPKG_VERSION",
     "NODE_COLUMNS",
     "NODE_KINDS",
     "OPTIONAL_EDGE_VALUES",
@@ -35,10 +36,15 @@ __all__ = [
     "ROAD_CLASSES",
     "Network",
     "link_keys",
+    "require_flat",
     "undirected_links",
 ]
 
 CRS = "EPSG:4326"
+
+#: GeoPackage version corredor writes: 1.2, so QGIS 3.22 LTR (GDAL 3.6) opens every file without
+#: the "user_version ... may only be partially supported" warning it gives for GDAL's default 1.4.
+GPKG_VERSION = "1.2"
 
 #: Core node columns and their dtypes (layers may add more, never rename these).
 NODE_COLUMNS: dict[str, str] = {
@@ -287,14 +293,15 @@ class Network:
         """Write ``nodes`` and ``edges`` layers to a GeoPackage, atomically."""
         path = Path(path)
         for frame, layer in ((self.nodes, "nodes"), (self.edges, "edges")):
-            _require_flat(frame, layer)
+            require_flat(frame, layer)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", dir=path.parent, prefix=".tmp-")
         os.close(fd)
         tmp = Path(tmp_name)
         tmp.unlink()
         try:
-            pyogrio.write_dataframe(self.nodes, tmp, layer="nodes", driver="GPKG")
+            pyogrio.write_dataframe(self.nodes, tmp, layer="nodes", driver="GPKG",
+                                    dataset_options={"VERSION": GPKG_VERSION})
             pyogrio.write_dataframe(self.edges, tmp, layer="edges", driver="GPKG", append=True)
             tmp.replace(path)
         finally:
@@ -475,8 +482,21 @@ def _has_dtype(series: pd.Series, dtype: str) -> bool:
     return pd.api.types.is_float_dtype(series)
 
 
-def _require_flat(frame: gpd.GeoDataFrame, layer: str) -> None:
-    """GeoPackage columns must be scalars: refuse lists/dicts rather than stringify them."""
+def require_flat(frame: gpd.GeoDataFrame, layer: str) -> None:
+    """GeoPackage columns must be scalars: refuse lists/dicts rather than stringify them.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        A layer about to be written.
+    layer : str
+        Its name, for the message.
+
+    Raises
+    ------
+    DataFileError
+        A column holds lists, tuples, dicts or sets.
+    """
     for column in frame.columns:
         if column == frame.geometry.name or frame[column].dtype != object:
             continue

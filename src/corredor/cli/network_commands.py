@@ -198,7 +198,8 @@ def layers(
         f"expected cargo thefts on the network: {edges['theft_incidents_year'].sum():,.0f} "
         f"per year; flood layer: {grade}"
     )
-    console.print(f"wrote {write_network(weighted, output)} ({len(edges)} edges weighted)")
+    written = ", ".join(map(str, write_network(weighted, output)))
+    console.print(f"wrote {written} ({len(edges)} edges weighted)")
 
 
 @cli.group()
@@ -336,7 +337,7 @@ def build_osm(
         network = attach_facilities(
             network, read_facilities(facilities), params=attach, progress=report
         )
-    written = network.to_gpkg(output)
+    written = ", ".join(map(str, write_network(network, output)))
     console.print(f"wrote {written} ({len(network.nodes):,} nodes, {len(network.edges):,} edges)")
 
 
@@ -367,7 +368,7 @@ def export_network(network: Network, output: Path, fmt: str | None, map_path: Pa
     """Write the network: GeoPackage (nodes + edges layers), GeoJSON, or CSV/shapefile pairs."""
     chosen = _layer_format(output, fmt)
     if chosen in ("gpkg", "geojson"):
-        written = [write_network(network, output.with_suffix(f".{chosen}"))]
+        written = write_network(network, output.with_suffix(f".{chosen}"))
     else:  # one file per layer: <name>_nodes.<ext>, <name>_edges.<ext>
         written = []
         for layer, frame in (("nodes", network.nodes), ("edges", network.edges)):
@@ -384,7 +385,8 @@ def export_network(network: Network, output: Path, fmt: str | None, map_path: Pa
 
 
 SHAPEFILE_NOTE = (
-    "note: shapefile field names are cut to 10 characters and text to 254; "
+    "note: shapefile field names are cut to 10 characters and text to 254; the "
+    "<name>_fields.csv written next to it maps every column to its shapefile field; "
     "use .gpkg to keep them whole"
 )
 
@@ -397,7 +399,8 @@ def _result_export(kind: str):
     def command(folder: Path, output: Path, fmt: str | None) -> None:
         chosen = _layer_format(output, fmt)
         frame = read_result_layer(folder, kind)
-        written = write_layer(frame, output, chosen)
+        written = write_layer(frame, output, chosen,
+                              style="edges" if kind == "flows" else "criticality")
         console.print(f"wrote {', '.join(map(str, written))} ({len(frame)} edges)")
         if chosen == "shp":
             console.print(SHAPEFILE_NOTE)

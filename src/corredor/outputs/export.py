@@ -24,8 +24,8 @@ import shapely
 from shapely.geometry import mapping
 
 from corredor.errors import CorredorError, DataFileError
-from corredor.network import CRS, Network
-from corredor.outputs.styles import embed_styles
+from corredor.network import CRS, GPKG_VERSION, Network, require_flat
+from corredor.outputs.styles import LAYER_STYLES, embed_styles
 
 __all__ = [
     "LAYER_FORMATS",
@@ -37,7 +37,6 @@ __all__ = [
     "read_result_layer",
     "read_run_summary",
     "run_layers",
-    "write_edge_results",
     "write_geojson",
     "write_layer",
     "write_network",
@@ -50,13 +49,15 @@ GEOJSON_PRECISION = 6
 
 NETWORK_FORMATS = (".gpkg", ".geojson")
 
-#: GeoPackage version of run files: 1.2, so QGIS 3.22 LTR (GDAL 3.6) opens them without the
-#: "user_version ... may only be partially supported" warning it gives for GDAL's default 1.4.
-GPKG_VERSION = "1.2"
+#: QGIS styles of a network GeoPackage's layers (``corredor export``, ``layers``, ``build``).
+NETWORK_STYLES = {"nodes": "nodes", "edges": "network_edges"}
 
 
-def write_network(network: Network, path: str | Path) -> Path:
-    """Write a network as ``.gpkg`` (nodes and edges layers) or ``.geojson`` (one collection).
+def write_network(network: Network, path: str | Path) -> list[Path]:
+    """Write a network: ``.gpkg`` (styled nodes and edges layers) or two ``.geojson`` files.
+
+    GeoJSON holds one geometry type per file as most tools expect: ``<name>_nodes.geojson``
+    and ``<name>_edges.geojson``.
 
     Parameters
     ----------
@@ -67,7 +68,7 @@ def write_network(network: Network, path: str | Path) -> Path:
 
     Returns
     -------
-    Path
+    list of Path
 
     Raises
     ------
@@ -77,11 +78,13 @@ def write_network(network: Network, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
-        return network.to_gpkg(path)
+        for frame, layer in ((network.nodes, "nodes"), (network.edges, "edges")):
+            require_flat(frame, layer)
+        return [write_styled_gpkg({"nodes": network.nodes, "edges": network.edges}, path,
+                                  styles=NETWORK_STYLES)]
     if suffix == ".geojson":
-        nodes = network.nodes.assign(feature="node")
-        edges = network.edges.assign(feature="edge")
-        return write_geojson([nodes, edges], path)
+        return [write_geojson([frame], path.with_name(f"{path.stem}_{layer}.geojson"))
+                for layer, frame in (("nodes", network.nodes), ("edges", network.edges))]
     raise CorredorError(
         f"{path}: unknown output format {suffix!r}; use one of {', '.join(NETWORK_FORMATS)}"
     )
@@ -203,32 +206,6 @@ def edge_results_frame(network: Network, table: pd.DataFrame) -> gpd.GeoDataFram
     )
 
 
-def write_edge_results(
-    network: Network, table: pd.DataFrame, folder: Path, *, name: str = "edges"
-) -> list[Path]:
-    """Edges with their run results as ``<name>.gpkg`` and ``<name>.geojson`` (flat columns).
-
-    Parameters
-    ----------
-    network : Network
-        The network.
-    table : pandas.DataFrame
-        Per-edge results.
-    folder : Path
-        Where to write.
-    name : str, default "edges"
-        File and layer name.
-
-    Returns
-    -------
-    list of Path
-    """
-    frame = edge_results_frame(network, table)
-    gpkg = folder / f"{name}.gpkg"
-    pyogrio.write_dataframe(frame, gpkg, layer=name, driver="GPKG")
-    return [gpkg, write_geojson([frame], folder / f"{name}.geojson")]
-
-
 def run_layers(network: Network, table: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
     """The layers of a run a planner opens: ``nodes``, ``edges``, ``disrupted``, ``flow_change``.
 
@@ -311,15 +288,19 @@ def write_run_layers(
     return written
 
 
-def write_styled_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
-    """A GeoPackage with one layer per frame, each with its bundled QGIS default style.
+def write_styled_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path, *,
+                      styles: dict[str, str] | None = None) -> Path:
+    """A GeoPackage (version 1.2) with one layer per frame, each with its QGIS default style.
 
     Parameters
     ----------
     layers : dict of str to geopandas.GeoDataFrame
-        Layer name -> frame (names with a bundled style).
+        Layer name -> frame.
     path : str or Path
         The GeoPackage.
+    styles : dict of str to str, optional
+        Layer -> bundled style name (``LAYER_STYLES``); default: a layer whose name is a
+        bundled style gets it, others none.
 
     Returns
     -------
@@ -333,7 +314,10 @@ def write_styled_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> 
     tmp.unlink()
     try:
         for i, (layer, frame) in enumerate(layers.items()):
-            geometry_type = "Point" if layer == "nodes" else "LineString"
+            kinds = set(frame.geometry.geom_type.dropna()) if len(frame) else set()
+            geometry_type = "Point" if kinds <= {"Point"} and kinds else "LineString"
+            if not len(frame):
+                geometry_type = "Point" if layer in ("nodes", "sites") else "LineString"
             pyogrio.write_dataframe(
                 frame,
                 tmp,
@@ -341,9 +325,12 @@ def write_styled_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> 
                 driver="GPKG",
                 append=i > 0,
                 geometry_type=geometry_type,
-                dataset_options={"VERSION": GPKG_VERSION},
+                dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None,
             )
-        embed_styles(tmp, layers)
+        chosen = styles if styles is not None else {
+            layer: layer for layer in layers if layer in LAYER_STYLES}
+        if chosen:
+            embed_styles(tmp, chosen)
         os.chmod(tmp, 0o644)
         tmp.replace(path)
     finally:
@@ -382,12 +369,14 @@ def layer_format(path: str | Path, fmt: str | None = None) -> str:
     return chosen
 
 
-def write_layer(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None) -> list[Path]:
+def write_layer(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None, *,
+                style: str | None = None) -> list[Path]:
     """One layer as GeoPackage, RFC 7946 GeoJSON, CSV (geometry as WKT) or shapefile.
 
     Shapefiles cannot hold booleans, names over 10 characters or text over 254: booleans
-    become 0/1, GDAL shortens the names and cuts long text (a ``.cpg`` keeps UTF-8); use
-    GeoPackage to keep everything. Written atomically.
+    become 0/1, GDAL shortens the names and cuts long text (a ``.cpg`` keeps UTF-8); the
+    shapefile comes with ``<name>_fields.csv``, the crosswalk from each column to its
+    shapefile field. Use GeoPackage to keep everything. Written atomically.
 
     Parameters
     ----------
@@ -397,11 +386,13 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = Non
         The file to write (its suffix chosen by the format).
     fmt : str, optional
         ``gpkg``, ``geojson``, ``csv`` or ``shp`` (default: the suffix).
+    style : str, optional
+        The bundled QGIS style embedded in a GeoPackage (``LAYER_STYLES`` key).
 
     Returns
     -------
     list of Path
-        Every file written (a shapefile is several).
+        Every file written (a shapefile is several, plus its field crosswalk).
     """
     path = Path(path)
     fmt = layer_format(path, fmt)
@@ -413,12 +404,13 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = Non
         table["wkt"] = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=6)
         _atomic_write_text(path, table.to_csv(index=False))
         return [path]
+    if fmt == "gpkg":
+        styles = {path.stem: style} if style is not None else {}
+        return [write_styled_gpkg({path.stem: frame}, path, styles=styles)]
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
     try:
-        if fmt == "gpkg":
-            pyogrio.write_dataframe(frame, staging / path.name, layer=path.stem, driver="GPKG")
-        else:
+        if fmt == "shp":
             flags = frame.select_dtypes("bool").columns
             shp = frame.assign(**{column: frame[column].astype("int32") for column in flags})
             with warnings.catch_warnings():  # name laundering and truncation: documented above
@@ -429,6 +421,7 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = Non
                     driver="ESRI Shapefile",
                     layer_options={"ENCODING": "UTF-8"},
                 )
+            _field_crosswalk(frame, staging / path.name, staging / f"{path.stem}_fields.csv")
         written = []
         for part in sorted(staging.iterdir()):
             part.chmod(0o644)
@@ -436,6 +429,14 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = Non
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _field_crosswalk(frame: gpd.GeoDataFrame, shapefile: Path, target: Path) -> None:
+    """Each column's shapefile field name (GDAL shortens them to 10 characters)."""
+    fields = list(pyogrio.read_info(shapefile)["fields"])
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    table = pd.DataFrame({"column": columns, "shapefile_field": fields[:len(columns)]})
+    table.to_csv(target, index=False)
 
 
 def read_result_layer(folder: str | Path, kind: str) -> gpd.GeoDataFrame:

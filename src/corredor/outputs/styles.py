@@ -9,7 +9,7 @@ them back there); this module only copies them into the table.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import closing
 from importlib.resources import files
 from pathlib import Path
@@ -25,9 +25,14 @@ STYLE_DIR = Path(str(files("corredor") / "data" / "styles"))
 LAYER_STYLES = {
     "nodes": "nodes.qml",
     "edges": "edges.qml",
+    "network_edges": "network_edges.qml",
     "disrupted": "disrupted.qml",
     "flow_change": "flow_change.qml",
+    "flow_difference": "flow_difference.qml",
     "criticality": "criticality.qml",
+    "cuts": "cuts.qml",
+    "routes": "routes.qml",
+    "sites": "sites.qml",
 }
 
 # The table QGIS itself creates when it saves a style into a GeoPackage.
@@ -79,7 +84,8 @@ def style_qml(layer: str, *, style_dir: Path = STYLE_DIR) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def embed_styles(gpkg: str | Path, layers: Iterable[str], *, style_dir: Path = STYLE_DIR) -> None:
+def embed_styles(gpkg: str | Path, layers: Iterable[str] | Mapping[str, str], *,
+                 style_dir: Path = STYLE_DIR) -> None:
     """Store each layer's bundled style as its default in the GeoPackage's ``layer_styles``.
 
     Existing default rows for those layers are replaced, so re-embedding is idempotent.
@@ -89,8 +95,9 @@ def embed_styles(gpkg: str | Path, layers: Iterable[str], *, style_dir: Path = S
     ----------
     gpkg : str or Path
         The GeoPackage.
-    layers : iterable of str
-        Its layers to style.
+    layers : iterable of str, or mapping of str to str
+        Its layers to style, each with the style of its own name, or layer -> style name
+        (a key of ``LAYER_STYLES``).
     style_dir : Path
         Folder of the ``.qml`` files.
 
@@ -99,8 +106,9 @@ def embed_styles(gpkg: str | Path, layers: Iterable[str], *, style_dir: Path = S
     DataFileError
         A layer has no style or is not in the GeoPackage.
     """
-    layers = list(layers)
-    styles = {layer: style_qml(layer, style_dir=style_dir) for layer in layers}
+    chosen = dict(layers) if isinstance(layers, Mapping) else {layer: layer for layer in layers}
+    styles = {layer: style_qml(style, style_dir=style_dir) for layer, style in chosen.items()}
+    layers = list(chosen)
     with closing(sqlite3.connect(gpkg)) as db, db:
         columns = dict(
             db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall()
@@ -125,5 +133,6 @@ def embed_styles(gpkg: str | Path, layers: Iterable[str], *, style_dir: Path = S
                 "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
                 "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
                 "owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL)",
-                (layer, columns[layer], layer, qml, f"corredor style {LAYER_STYLES[layer]}"),
+                (layer, columns[layer], layer, qml,
+                 f"corredor style {LAYER_STYLES[chosen[layer]]}"),
             )

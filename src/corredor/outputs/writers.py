@@ -12,17 +12,17 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from corredor.compare import Comparison
 from corredor.criticality import CriticalityResult
 from corredor.montecarlo import MonteCarloResult
 from corredor.network import CRS, Network
 from corredor.outputs.export import (
-    write_edge_results,
+    edge_results_frame,
     write_geojson,
     write_layer,
     write_run_layers,
+    write_styled_gpkg,
 )
 from corredor.outputs.html import report_html
 from corredor.outputs.maps import (
@@ -33,7 +33,6 @@ from corredor.outputs.maps import (
     plot_routes,
     plot_timeline,
 )
-from corredor.outputs.styles import embed_styles
 from corredor.outputs.summary import (
     monte_carlo_summary,
     run_summary,
@@ -169,16 +168,17 @@ def write_criticality(network: Network, result: CriticalityResult, folder: Path,
     -------
     list of Path
     """
-    written = write_edge_results(network, result.edges, folder, name="criticality")
-    embed_styles(written[0], ["criticality"])  # QGIS opens it graduated by rank
+    edges = edge_results_frame(network, result.edges)
+    layers = {"criticality": edges}  # QGIS opens it graduated by rank
     tables = {"links": result.links, "nodes": result.nodes, "crossings": result.crossings,
               "corridors": result.corridors}
     if result.cuts:
         cuts = pd.concat([cut.table(network) for cut in result.cuts], ignore_index=True)
         geometry = network.edges.set_index("edge_id").geometry.loc[cuts["edge_id"]]
-        layer = gpd.GeoDataFrame(cuts, geometry=geometry.to_numpy(), crs=CRS)
-        pyogrio.write_dataframe(layer, written[0], layer="cuts", driver="GPKG", append=True)
+        layers["cuts"] = gpd.GeoDataFrame(cuts, geometry=geometry.to_numpy(), crs=CRS)
         tables["cuts"] = cuts
+    written = [write_styled_gpkg(layers, folder / "criticality.gpkg"),
+               write_geojson([edges], folder / "criticality.geojson")]
     for name, frame in tables.items():
         frame.round(4).to_csv(folder / f"{name}.csv", index=False)
         written.append(folder / f"{name}.csv")
@@ -214,12 +214,11 @@ def write_sourcing(result: SourcingResult, folder: Path, *,
         written.append(folder / f"{name}.csv")
     written.append(write_json(sourcing_summary(result), folder / "summary.json"))
     routes, sites = routes_frame(result), sites_frame(result)
-    gpkg = folder / "routes.gpkg"
-    pyogrio.write_dataframe(routes, gpkg, layer="routes", driver="GPKG")
-    pyogrio.write_dataframe(sites, gpkg, layer="sites", driver="GPKG", append=True)
-    geojson = write_geojson([routes.assign(feature="route"), sites.assign(feature="site")],
-                            folder / "routes.geojson")
-    return [*written, gpkg, geojson, plot_routes(result, folder / "routes.png", outline=outline)]
+    gpkg = write_styled_gpkg({"routes": routes, "sites": sites}, folder / "routes.gpkg")
+    geojson = [write_geojson([routes], folder / "routes.geojson"),
+               write_geojson([sites], folder / "sites.geojson")]
+    return [*written, gpkg, *geojson, plot_routes(result, folder / "routes.png",
+                                                  outline=outline)]
 
 
 def write_comparison(comparison: Comparison, folder: Path) -> list[Path]:
@@ -238,5 +237,6 @@ def write_comparison(comparison: Comparison, folder: Path) -> list[Path]:
     """
     comparison.kpis.to_csv(folder / "kpi_differences.csv", index=False)
     return [folder / "kpi_differences.csv",
-            *write_layer(comparison.flows, folder / "flow_difference.gpkg"),
+            *write_layer(comparison.flows, folder / "flow_difference.gpkg",
+                         style="flow_difference"),
             *write_layer(comparison.flows, folder / "flow_difference.geojson")]

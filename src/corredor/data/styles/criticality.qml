@@ -1,6 +1,6 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<!-- corredor link criticality: graduated YlOrRd on rank (1 = costliest closure); unranked links (abroad) are not drawn -->
-<qgis version="3.22.16" styleCategories="Symbology">
+<!-- corredor link criticality: graduated YlOrRd on rank (1 = costliest closure); unranked links (abroad) are not drawn; labels: rank of the top 10 -->
+<qgis version="3.22.16" styleCategories="Symbology|Labeling" labelsEnabled="1">
   <renderer-v2 type="graduatedSymbol" attr="rank" graduatedMethod="GraduatedColor" symbollevels="0" forceraster="0" enableorderby="1">
     <ranges>
       <range render="true" symbol="0" lower="0.5" upper="10.5" label="rank 1 to 10"/>
@@ -28,4 +28,13 @@
     </symbols>
     <orderby><orderByClause asc="1" nullsFirst="1">-coalesce("rank", 1000000)</orderByClause></orderby>
   </renderer-v2>
+  <labeling type="simple">
+    <settings calloutType="simple">
+      <text-style fieldName="CASE WHEN &quot;rank&quot; &lt;= 10 THEN to_string(&quot;rank&quot;) END" isExpression="1" fontFamily="Sans Serif" fontSize="9" fontSizeUnit="Point" textColor="40,40,40,255" textOpacity="1" fontWeight="50" namedStyle="Regular" multilineHeight="1">
+        <text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" bufferColor="255,255,255,255" bufferOpacity="1" bufferNoFill="1" bufferJoinStyle="128"/>
+      </text-style>
+      <placement placement="2" dist="1" distUnits="MM" priority="5"/>
+      <rendering obstacle="1" displayAll="0" upsidedownLabels="0" scaleVisibility="0" drawLabels="1"/>
+    </settings>
+  </labeling>
 </qgis>

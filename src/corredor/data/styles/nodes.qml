@@ -1,6 +1,6 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<!-- corredor nodes: marker by kind (ports triangles, crossings diamonds, plants squares) -->
-<qgis version="3.22.16" styleCategories="Symbology">
+<!-- corredor nodes: marker by kind (ports triangles, crossings diamonds, plants squares); labels: ports, crossings, plants, US regions -->
+<qgis version="3.22.16" styleCategories="Symbology|Labeling" labelsEnabled="1">
   <renderer-v2 type="categorizedSymbol" attr="kind" symbollevels="0" forceraster="0" enableorderby="0">
     <categories>
       <category render="true" symbol="0" value="city" label="City"/>
@@ -43,4 +43,13 @@
       </symbol>
     </symbols>
   </renderer-v2>
+  <labeling type="simple">
+    <settings calloutType="simple">
+      <text-style fieldName="CASE WHEN &quot;kind&quot; IN ('port', 'border_crossing', 'us_region', 'plant') THEN &quot;name&quot; END" isExpression="1" fontFamily="Sans Serif" fontSize="8" fontSizeUnit="Point" textColor="40,40,40,255" textOpacity="1" fontWeight="50" namedStyle="Regular" multilineHeight="1">
+        <text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" bufferColor="255,255,255,255" bufferOpacity="1" bufferNoFill="1" bufferJoinStyle="128"/>
+      </text-style>
+      <placement placement="0" dist="1" distUnits="MM" priority="5"/>
+      <rendering obstacle="1" displayAll="0" upsidedownLabels="0" scaleVisibility="0" drawLabels="1"/>
+    </settings>
+  </labeling>
 </qgis>
