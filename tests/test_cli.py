@@ -39,22 +39,24 @@ def test_export_network_gpkg_round_trips_and_geojson_is_rfc7946(tmp_path, nation
     runner = CliRunner()
     result = runner.invoke(cli, ["export", "network", "-o", str(gpkg), "--map", str(png)])
     assert result.exit_code == 0, result.output
-    assert {name for name, _ in pyogrio.list_layers(gpkg)} == {"nodes", "edges"}
+    assert {name for name, _ in pyogrio.list_layers(gpkg)} == {"nodes", "edges", "layer_styles"}
     back = Network.from_gpkg(gpkg)
     assert list(back.edges["edge_id"]) == list(national.edges["edge_id"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     result = runner.invoke(cli, ["export", "network", "--network", str(gpkg), "-o", str(geojson)])
     assert result.exit_code == 0, result.output
-    document = json.loads(geojson.read_text())
-    assert "crs" not in document
-    assert len(document["features"]) == len(national.nodes) + len(national.edges)
-    for feature in document["features"]:
-        coords = feature["geometry"]["coordinates"]
-        points = [coords] if feature["geometry"]["type"] == "Point" else coords
-        for lon, lat in points:
-            assert -180 <= lon <= 180 and -90 <= lat <= 90
-            assert round(lon, 6) == lon and round(lat, 6) == lat
+    for layer, count, kind in (("nodes", len(national.nodes), "Point"),
+                               ("edges", len(national.edges), "LineString")):
+        document = json.loads((tmp_path / f"n_{layer}.geojson").read_text())
+        assert "crs" not in document and len(document["features"]) == count
+        assert {f["geometry"]["type"] for f in document["features"]} == {kind}  # one type a file
+        for feature in document["features"]:
+            coords = feature["geometry"]["coordinates"]
+            points = [coords] if feature["geometry"]["type"] == "Point" else coords
+            for lon, lat in points:
+                assert -180 <= lon <= 180 and -90 <= lat <= 90
+                assert round(lon, 6) == lon and round(lat, 6) == lat
 
 
 def test_missing_network_file_is_a_one_line_error_with_exit_code_2(tmp_path):
