@@ -33,8 +33,10 @@ from qgis.PyQt.QtGui import QColor
 def describe(layer: QgsVectorLayer) -> dict:
     renderer = layer.renderer()
     kind = renderer.type() if renderer else None
+    labeling = layer.labeling() if layer.labelsEnabled() else None
     facts = {
         "valid": layer.isValid(),
+        "labels": labeling.settings().fieldName if labeling is not None else None,
         "crs": layer.crs().authid(),
         "features": layer.featureCount(),
         "renderer": kind,

@@ -96,3 +96,79 @@ def test_qgis_renders_the_run_to_png(bajio):
     png = Path(seen["_render"]["path"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert seen["_render"]["size"] > 50_000  # a map, not a blank 1400 x 1000 canvas
+
+
+@pytest.fixture(scope="module")
+def every_geopackage(tmp_path_factory):
+    """Every other kind of GeoPackage corredor writes, on a small network, and QGIS's view."""
+    from click.testing import CliRunner
+
+    from corredor.cli import cli
+    from corredor.outputs.export import write_network
+
+    from factories import COORDS, DEMAND, LINKS, SCENARIO, make_network
+
+    folder = tmp_path_factory.mktemp("every")
+    network = make_network(COORDS, LINKS)
+    network.to_gpkg(folder / "small.gpkg")
+    (folder / "demand.csv").write_text(DEMAND, encoding="utf-8")
+    (folder / "small.yaml").write_text(SCENARIO, encoding="utf-8")
+    (folder / "other.yaml").write_text(SCENARIO.replace("a-b-0", "b-c-1"), encoding="utf-8")
+    write_network(network, folder / "network.gpkg")
+    (folder / "spec.yaml").write_text(
+        "name: small-sourcing\nnetwork: small.gpkg\nlayers: {flood: none}\n"
+        "buyer: {node: c, name: plant}\ncandidates:\n"
+        "  - {name: A, node: a, price_usd_per_truckload: 1000}\n"
+        "  - {name: B, node: b, price_usd_per_truckload: 1100}\n"
+        "weekly_truckloads: 7\ninventory_days: 2\nmonte_carlo: {runs: 5, seed: 1}\n",
+        encoding="utf-8")
+    runner = CliRunner()
+    commands = [
+        ["run", folder / "small.yaml", "-o", folder / "one"],
+        ["run", folder / "other.yaml", "-o", folder / "two"],
+        ["compare", folder / "one", folder / "two", "-o", folder / "diff"],
+        ["criticality", "--network", folder / "small.gpkg", "--demand", folder / "demand.csv",
+         "--cut", "node=a", "node=c", "-o", folder / "crit"],
+        ["layers", "--network", folder / "small.gpkg", "-o", folder / "weighted.gpkg"],
+        ["sourcing", folder / "spec.yaml", "-o", folder / "sourcing"],
+    ]
+    for command in commands:
+        done = runner.invoke(cli, [str(part) for part in command])
+        assert done.exit_code == 0, done.output
+    sources = {f"{folder / 'network.gpkg'}|nodes": "nodes",
+               f"{folder / 'network.gpkg'}|edges": "edges",
+               f"{folder / 'weighted.gpkg'}|edges": "edges",
+               f"{folder / 'diff' / 'flow_difference.gpkg'}|flow_difference": "diff",
+               f"{folder / 'crit' / 'criticality.gpkg'}|criticality": "criticality",
+               f"{folder / 'crit' / 'criticality.gpkg'}|cuts": "cuts",
+               f"{folder / 'sourcing' / 'routes.gpkg'}|routes": "routes",
+               f"{folder / 'sourcing' / 'routes.gpkg'}|sites": "sites"}
+    done = subprocess.run(
+        [SYSTEM_PYTHON, str(CHECK), str(folder / "qgis.png"), *sources],
+        capture_output=True, text=True, check=False, timeout=300,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stderr, json.loads(done.stdout.strip().splitlines()[-1]), sources
+
+
+def test_every_geopackage_opens_valid_styled_and_without_warnings(every_geopackage):
+    stderr, seen, sources = every_geopackage
+    assert "partially supported" not in stderr and "Warning" not in stderr, stderr
+    expected = {"nodes": ("categorizedSymbol", "kind"),
+                "edges": ("categorizedSymbol", "road_class"),
+                "diff": ("graduatedSymbol", "flow_difference_trucks_day"),
+                "criticality": ("graduatedSymbol", "rank"),
+                "cuts": ("categorizedSymbol", "cut"),
+                "routes": ("categorizedSymbol",
+                           "CASE WHEN \"shared\" THEN 'shared' ELSE 'own' END"),
+                "sites": ("categorizedSymbol", "role")}
+    for source, kind in sources.items():
+        facts = seen[source]
+        assert facts["valid"] and facts["crs"] == "EPSG:4326" and facts["features"] > 0, source
+        assert (facts["renderer"], facts["attribute"]) == expected[kind], source
+    assert "name" in seen[next(s for s, k in sources.items() if k == "nodes")]["labels"]
+    assert "rank" in seen[next(s for s, k in sources.items() if k == "criticality")]["labels"]
+    assert seen[next(s for s, k in sources.items() if k == "sites")]["labels"] == '"site"'
+    routes = seen[next(s for s, k in sources.items() if k == "routes")]
+    assert set(routes["classes"]) == {"shared", "own"}
