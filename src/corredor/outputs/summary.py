@@ -321,7 +321,7 @@ def report_sections(summary: dict, lang: str = "en") -> list[tuple[str, list[str
     """
     t, sections = words(lang), []
     monte_carlo = summary.get("monte_carlo")
-    chosen = [(summary, RUN_TABLES)] if shows_timeline(summary) else []
+    chosen: list[tuple[dict, tuple]] = [(summary, RUN_TABLES)] if shows_timeline(summary) else []
     if monte_carlo is not None:
         chosen.append((monte_carlo, MONTE_CARLO_TABLES))
     for data, tables in chosen:
