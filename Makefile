@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/corredor export network --network bundled -o out/demo/network.gpkg --map out/demo/network.png
 	$(BIN)/corredor export network --network bundled -o out/demo/network.geojson
 	$(BIN)/corredor run scenarios/bajio-bridges-2024.yaml -o out/demo/bajio-bridges-2024
+	$(BIN)/corredor calibrate --network bundled -o out/demo/calibration
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

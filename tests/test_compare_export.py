@@ -53,7 +53,7 @@ def test_compare_refuses_a_folder_that_is_not_a_run(runs, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson", "csv", "shp"])
-def test_export_flows_in_every_format_keeps_every_edge(runs, tmp_path, fmt):
+def test_export_flows_in_every_format_keeps_every_edge(runs, national, tmp_path, fmt):
     output = tmp_path / f"flows.{fmt}"
     result = CliRunner().invoke(cli, ["export", "flows", str(runs / "bajio-bridges-2024"),
                                       "-o", str(output)])
@@ -63,11 +63,11 @@ def test_export_flows_in_every_format_keeps_every_edge(runs, tmp_path, fmt):
         assert table["wkt"].str.startswith("LINESTRING").all()
     else:
         table = pyogrio.read_dataframe(output)
-    assert len(table) == 940
+    assert len(table) == len(national.edges)
     assert "edge_id" in table.columns
 
 
-def test_export_network_as_shapefile_pair_and_criticality_style(tmp_path):
+def test_export_network_as_shapefile_pair_and_criticality_style(national, tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["export", "network", "-o", str(tmp_path / "net"),
                                  "--format", "shp"])
@@ -75,7 +75,7 @@ def test_export_network_as_shapefile_pair_and_criticality_style(tmp_path):
     assert "field names are cut to 10 characters" in result.output
     nodes = pyogrio.read_dataframe(tmp_path / "net_nodes.shp")
     edges = pyogrio.read_dataframe(tmp_path / "net_edges.shp")
-    assert len(nodes) == 370 and len(edges) == 940
+    assert len(nodes) == len(national.nodes) and len(edges) == len(national.edges)
     assert set(edges["toll"].unique()) <= {0, 1}
     crit = tmp_path / "crit"
     result = runner.invoke(cli, ["criticality", "-o", str(crit), "--capacity-top", "0"])

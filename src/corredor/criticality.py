@@ -28,6 +28,7 @@ from pydantic import Field
 from scipy.sparse import csc_matrix, csr_matrix
 from scipy.sparse.csgraph import depth_first_order, dijkstra
 
+from corredor.background import Background
 from corredor.closures import Closures, Corridor
 from corredor.config import StrictModel
 from corredor.demand import DEMAND_COLUMNS
@@ -245,14 +246,23 @@ def capacity_criticality(
     edges = network.edges
     time_h = edges["travel_time_h"].to_numpy(dtype=float) if "travel_time_h" in edges else cost * 0
 
-    def kpis(mask: np.ndarray, result) -> dict[str, float]:
-        arrays = EdgeArrays(cost, np.where(mask, 0.0, capacity), time_h, mask, mask)
+    background = Background.of(network)
+
+    def closed_capacity(mask: np.ndarray) -> np.ndarray:
+        """Capacity with ``mask`` closed and its background diverted to the detours."""
+        if background is None or not mask.any():
+            return np.where(mask, 0.0, capacity)
+        return background.truck_capacity(capacity, np.where(mask, 0.0, 1.0), mask)
+
+    def kpis(mask: np.ndarray, result, state_capacity: np.ndarray) -> dict[str, float]:
+        arrays = EdgeArrays(cost, state_capacity, time_h, mask, mask)
         return valuation.kpis(network, arrays, result)
 
-    reference = kpis(np.zeros(len(cost), dtype=bool), base)
+    reference = kpis(np.zeros(len(cost), dtype=bool), base, capacity)
     rows = []
     for done, mask in enumerate(closed, start=1):
-        state = kpis(mask, model.resolve(closed=mask))
+        state_capacity = closed_capacity(mask)
+        state = kpis(mask, model.resolve(closed=mask, capacity=state_capacity), state_capacity)
         rows.append((state["cost_usd"] - reference["cost_usd"],
                      state["unmet_trucks"] - reference["unmet_trucks"], state["edges_over_90pct"]))
         if progress is not None:

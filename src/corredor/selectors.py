@@ -29,6 +29,10 @@ from corredor.config import StrictModel
 from corredor.errors import CorredorError
 from corredor.network import Network
 
+#: Farthest a ``between`` node may be from the road it names (km): a town is joined to a
+#: road passing within this distance (its zone connectors are shorter).
+BETWEEN_MAX_KM = 25.0
+
 __all__ = ["Near", "Selector", "canonical_ref", "fold", "resolve_selectors", "select_edges"]
 
 
@@ -255,7 +259,15 @@ def _on_ref(edges: gpd.GeoDataFrame, ref: str) -> np.ndarray:
 
 
 def _between(network: Network, on_ref: np.ndarray, start: str, end: str) -> np.ndarray:
-    """Edges (both directions) on the shortest stretch of the road between two nodes."""
+    """Edges (both directions) on the shortest stretch of the road between two nodes.
+
+    The nodes need not lie on the road: a town is usually a zone joined to the road by a
+    connector. Each node is taken to the road node nearest to it (geodesic distance), in
+    the connected part of the road whose two nearest nodes are closest in sum and
+    distinct; a node on the road is its own nearest node, so a stretch between two road
+    nodes is exactly the shortest path between them. A node farther than
+    ``BETWEEN_MAX_KM`` from the road is not on it.
+    """
     edges = network.edges
     for node in (start, end):
         if node not in network.node_index:
@@ -264,15 +276,37 @@ def _between(network: Network, on_ref: np.ndarray, start: str, end: str) -> np.n
     graph = nx.Graph()
     for edge in road.itertuples():
         graph.add_edge(edge.u, edge.v, weight=edge.length_km)
-    try:
-        path = nx.shortest_path(graph, start, end, weight="weight")
-    except (nx.NetworkXNoPath, nx.NodeNotFound):
-        raise CorredorError(
-            f"the road does not run between {start} and {end} in this network"
-        ) from None
+    ends = _nearest_road_ends(network, graph, start, end)
+    if ends is None:
+        raise CorredorError(f"the road does not run between {start} and {end} in this network")
+    path = nx.shortest_path(graph, *ends, weight="weight")
     pairs = {frozenset(pair) for pair in pairwise(path)}
     pair_of = [frozenset((u, v)) for u, v in zip(edges["u"], edges["v"], strict=True)]
     return on_ref & np.array([pair in pairs for pair in pair_of])
+
+
+def _nearest_road_ends(
+    network: Network, graph: nx.Graph, start: str, end: str
+) -> tuple[str, str] | None:
+    """The road nodes standing for ``start`` and ``end`` (see ``_between``), or None."""
+    geod = pyproj.Geod(ellps="WGS84")
+    points = network.nodes.geometry.to_numpy()
+    index = network.node_index
+    best: tuple[float, tuple[str, str] | None] = (np.inf, None)
+    for part in nx.connected_components(graph):
+        members = sorted(part)
+        xy = shapely.get_coordinates(points[[index[n] for n in members]])
+        chosen, metres, far = [], 0.0, False
+        for town in (start, end):
+            x, y = shapely.get_coordinates(points[index[town]])[0]
+            distance = geod.inv(np.full(len(members), x), np.full(len(members), y),
+                                xy[:, 0], xy[:, 1])[2]
+            chosen.append(members[int(np.argmin(distance))])
+            metres += float(distance.min())
+            far |= float(distance.min()) > BETWEEN_MAX_KM * 1000
+        if not far and chosen[0] != chosen[1] and metres < best[0]:
+            best = (metres, (chosen[0], chosen[1]))
+    return best[1]
 
 
 def _near(edges: gpd.GeoDataFrame, near: Near) -> np.ndarray:

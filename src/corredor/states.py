@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from corredor.background import Background
 from corredor.layers.cost import CostParams
 from corredor.network import Network
 from corredor.scenario import Disruption, Effect, Timing
@@ -25,13 +26,18 @@ __all__ = ["ActiveDisruption", "EdgeArrays", "baseline_arrays", "state_on_day"]
 
 @dataclass(frozen=True)
 class EdgeArrays:
-    """Per-edge inputs of one network state (all arrays have one entry per edge)."""
+    """Per-edge inputs of one network state (all arrays have one entry per edge).
+
+    ``background`` is the network's background traffic (``corredor.background``), the
+    same object in every state of a network; None when the edges carry none.
+    """
 
     cost_usd: np.ndarray
     capacity: np.ndarray
     travel_time_h: np.ndarray
     closed: np.ndarray
     disrupted: np.ndarray
+    background: Background | None = None
 
     def key(self) -> str:
         """A fingerprint: equal keys mean the same rerouting problem."""
@@ -81,6 +87,7 @@ def baseline_arrays(network: Network) -> EdgeArrays:
         travel_time_h=edges["travel_time_h"].to_numpy(dtype=float),
         closed=np.zeros(len(edges), dtype=bool),
         disrupted=np.zeros(len(edges), dtype=bool),
+        background=Background.of(network),
     )
 
 
@@ -95,7 +102,9 @@ def state_on_day(
 
     Factors from overlapping disruptions multiply; surcharges and waits add. A
     closed edge is removed while its disruption is fully active and reopens
-    with capacity growing linearly through the recovery days.
+    with capacity growing linearly through the recovery days. The background
+    traffic an edge loses with its capacity loads its detour
+    (``corredor.background``).
 
     Parameters
     ----------
@@ -154,10 +163,15 @@ def state_on_day(
         + wait_h * cost_params.value_of_time_usd_h
         + surcharge
     )
+    capacity = base.capacity * capacity_mult
+    if base.background is not None and np.any(capacity_mult < 1):
+        capacity = base.background.truck_capacity(base.capacity, capacity_mult,
+                                                  closed | (capacity <= 0))
     return EdgeArrays(
         cost_usd=cost,
-        capacity=base.capacity * capacity_mult,
+        capacity=capacity,
         travel_time_h=base.travel_time_h / speed_mult + wait_h,
         closed=closed | (base.capacity * capacity_mult <= 0),
         disrupted=disrupted,
+        background=base.background,
     )

@@ -1,10 +1,15 @@
 """The bundled national freight model of Mexico, loaded from ``data/mexico/``.
 
 The tables are plain CSV with a ``source`` on every row (see
-``data/mexico/README.md``). Each two-way road link becomes two directed edges
-``<link_id>:fwd`` (u -> v) and ``<link_id>:rev`` (v -> u) with reversed
-geometry; crossings and port access roads likewise. ``link_id`` is kept on
-every edge so a scenario can close both directions of a road at once.
+``data/mexico/README.md``). Mexican roads (``links.csv``) come from SICT/IMT
+Datos Viales 2025, built by ``scripts/national/roads.py``; each row carries its
+SICT attributes (segment ids, counts, vehicle mix, K, D, FS_E, terrain) and its
+line as ``waypoints`` between the end nodes. Each two-way link becomes two
+directed edges ``<link_id>:fwd`` (u -> v) and ``<link_id>:rev`` (v -> u) with
+reversed geometry; crossings, port access roads and the foreign links likewise.
+``link_id`` is kept on every edge so a scenario can close both directions of a
+road at once. Everything is built column-wise, so the ~14,000 edges load in well
+under a second.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely.geometry import LineString, Point
+import shapely
 
 from corredor.errors import DataFileError
 from corredor.network import CRS, Network
@@ -24,65 +29,47 @@ from corredor.network import CRS, Network
 #: and in an installed wheel alike).
 DATA_DIR = Path(str(files("corredor") / "data" / "mexico"))
 
-_NODE_FIELDS = ["node_id", "kind", "name", "state", "lon", "lat", "source"]
-#: Columns of links.csv and foreign_links.csv (the authoring scripts write them in this order).
+#: Columns of nodes.csv (``geonameid`` and ``attached`` are informative; the loader keeps
+#: ``attached``: the towns (zones) and plants joined to the road at a junction).
+NODE_FIELDS = ["node_id", "kind", "name", "state", "lon", "lat", "geonameid", "attached",
+               "source"]
+_NODE_READ = ["node_id", "kind", "name", "state", "lon", "lat", "source"]
+#: Columns of foreign_links.csv (``scripts/national/border.py`` writes them in this order).
 LINK_FIELDS = [
-    "link_id",
-    "u",
-    "v",
-    "ref",
-    "name",
-    "road_class",
-    "toll",
-    "lanes",
-    "speed_kph",
-    "bridge",
-    "length_km",
-    "length_method",
-    "waypoints",
-    "source",
-    "note",
+    "link_id", "u", "v", "ref", "name", "road_class", "toll", "lanes", "speed_kph", "bridge",
+    "length_km", "length_method", "waypoints", "source", "note",
+]
+#: SICT attributes of a road link, as ``corredor.networks.sict`` names them on edges.
+SICT_FIELDS = [
+    "refs", "sict_ids", "sict_km", "network_class", "geometry_method", "lanes_method",
+    "observed_segment", "observed_trucks_day", "tdpa", "car_share", "bus_share", "truck_share",
+    "k_factor", "d_factor", "fs_e_veh_h", "los", "terrain",
+]
+#: Columns of links.csv, the Mexican road links (``scripts/national/roads.py`` writes them).
+ROAD_LINK_FIELDS = [
+    "link_id", "u", "v", "ref", "name", "road_class", "toll", "lanes", "speed_kph", "bridge",
+    "length_km", "length_method", "state", *SICT_FIELDS, "capacity_trucks_day",
+    "capacity_method", "waypoints", "source", "note",
 ]
 _CROSSING_FIELDS = [
-    "crossing_id",
-    "name",
-    "u",
-    "v",
-    "bts_port_code",
-    "year",
-    "trucks_day",
-    "capacity_trucks_day",
-    "capacity_method",
-    "lanes",
-    "speed_kph",
-    "length_km",
-    "length_method",
-    "waypoints",
-    "source",
+    "crossing_id", "name", "u", "v", "bts_port_code", "year", "trucks_day",
+    "capacity_trucks_day", "capacity_method", "lanes", "speed_kph", "length_km",
+    "length_method", "waypoints", "source",
 ]
 #: Columns of ports.csv, in the order ``scripts/national/ports.py`` writes them.
 PORT_FIELDS = [
-    "node_id",
-    "name",
-    "locode",
-    "wpi_number",
-    "state",
-    "lon",
-    "lat",
-    "access_node",
-    "access_km",
-    "teu",
-    "tonnes",
-    "throughput_year",
-    "throughput_source",
-    "capacity_trucks_day",
-    "capacity_method",
-    "source",
+    "node_id", "name", "locode", "wpi_number", "state", "lon", "lat", "access_node",
+    "access_km", "teu", "tonnes", "throughput_year", "throughput_source",
+    "capacity_trucks_day", "capacity_method", "source",
 ]
 _FOREIGN_NODE_FIELDS = ["node_id", "kind", "name", "country", "lon", "lat", "source"]
 
 #: Assumed free-flow truck speed on a port access road (urban port approach).
 PORT_ACCESS_SPEED_KPH = 40.0
+
+_NUMERIC = ("lanes", "speed_kph", "length_km", "capacity_trucks_day", "observed_trucks_day",
+            "sict_km", "tdpa", "car_share", "bus_share", "truck_share", "k_factor", "d_factor",
+            "fs_e_veh_h")
 
 
 def read_table(path: Path, fields: list[str]) -> pd.DataFrame:
@@ -104,24 +91,30 @@ def read_table(path: Path, fields: list[str]) -> pd.DataFrame:
 def load_national(data_dir: Path | None = None) -> Network:
     """The bundled national model as a validated ``Network``."""
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
-    mx_nodes = read_table(data_dir / "nodes.csv", _NODE_FIELDS)
+    mx_nodes = read_table(data_dir / "nodes.csv", _NODE_READ)
     foreign = read_table(data_dir / "foreign_nodes.csv", _FOREIGN_NODE_FIELDS)
     ports = read_table(data_dir / "ports.csv", PORT_FIELDS)
     nodes = _nodes_frame(mx_nodes, foreign, ports)
-    points = dict(zip(nodes["node_id"], nodes.geometry, strict=True))
-    states = dict(zip(nodes["node_id"], nodes["state"], strict=True))
-
-    links = pd.concat(
+    records = pd.concat(
         [
-            read_table(data_dir / "links.csv", LINK_FIELDS),
+            read_table(data_dir / "links.csv", ROAD_LINK_FIELDS),
             read_table(data_dir / "foreign_links.csv", LINK_FIELDS),
+            _crossing_records(read_table(data_dir / "crossings.csv", _CROSSING_FIELDS)),
+            _port_records(ports),
         ],
         ignore_index=True,
-    )
-    crossings = read_table(data_dir / "crossings.csv", _CROSSING_FIELDS)
-    records = [*_road_records(links), *_crossing_records(crossings), *_port_records(ports)]
-    edges = _two_way_edges(records, points, states)
-    return Network.from_frames(nodes, edges)
+    ).fillna("")
+    return Network.from_frames(nodes, _two_way_edges(records, nodes))
+
+
+def road_network(nodes: pd.DataFrame, links: pd.DataFrame) -> Network:
+    """A network of Mexican nodes and road links in the ``nodes.csv`` / ``links.csv`` layout.
+
+    The authoring scripts use it to read the road tables before the facility tables exist.
+    """
+    frame = _nodes_frame(nodes, nodes.iloc[:0].assign(country=""), pd.DataFrame(
+        columns=PORT_FIELDS))
+    return Network.from_frames(frame, _two_way_edges(links.fillna(""), frame))
 
 
 def _nodes_frame(
@@ -132,9 +125,10 @@ def _nodes_frame(
     port_nodes = ports.assign(kind="port", country="MX")
     keep = ["node_id", "kind", "name", "state", "country", "capacity_trucks_day", "lon", "lat"]
     port_extra = ["locode", "teu", "tonnes", "throughput_year", "throughput_source"]
+    mx_extra = [c for c in ("attached",) if c in mexico.columns]
     frame = pd.concat(
         [
-            mexico[[*keep, "source"]],
+            mexico[[*keep, *mx_extra, "source"]],
             abroad[[*keep, "source"]],
             port_nodes[keep + port_extra + ["source"]],
         ],
@@ -142,129 +136,88 @@ def _nodes_frame(
     ).fillna("")
     for column in ("teu", "tonnes", "capacity_trucks_day"):
         frame[column] = pd.to_numeric(frame[column].replace("", np.nan))
-    geometry = [Point(float(x), float(y)) for x, y in zip(frame["lon"], frame["lat"], strict=True)]
+    geometry = shapely.points(frame["lon"].astype(float), frame["lat"].astype(float))
     return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=CRS)
 
 
-def _road_records(links: pd.DataFrame) -> list[dict]:
-    return [
-        {
-            "link_id": row.link_id,
-            "u": row.u,
-            "v": row.v,
-            "ref": row.ref,
-            "name": row.name,
-            "road_class": row.road_class,
-            "toll": row.toll,
-            "lanes": row.lanes,
-            "speed_kph": row.speed_kph,
-            "bridge": row.bridge,
-            "length_km": row.length_km,
-            "length_method": row.length_method,
-            "capacity_trucks_day": "",
-            "waypoints": row.waypoints,
-            "source": row.source,
-            "note": row.note,
-        }
-        for row in links.itertuples(index=False)
-    ]
+def _crossing_records(crossings: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "link_id": crossings["crossing_id"], "u": crossings["u"], "v": crossings["v"], "ref": "",
+        "name": crossings["name"], "road_class": "border", "toll": "false",
+        "lanes": crossings["lanes"], "speed_kph": crossings["speed_kph"], "bridge": "false",
+        "length_km": crossings["length_km"], "length_method": crossings["length_method"],
+        "capacity_trucks_day": crossings["capacity_trucks_day"],
+        "capacity_method": crossings["capacity_method"],
+        "bts_port_code": crossings["bts_port_code"], "observed_year": crossings["year"],
+        "observed_trucks_day": crossings["trucks_day"], "waypoints": crossings["waypoints"],
+        "source": crossings["source"], "_northbound_only": True,
+    })
 
 
-def _crossing_records(crossings: pd.DataFrame) -> list[dict]:
-    return [
-        {
-            "link_id": row.crossing_id,
-            "u": row.u,
-            "v": row.v,
-            "ref": "",
-            "name": row.name,
-            "road_class": "border",
-            "toll": "false",
-            "lanes": row.lanes,
-            "speed_kph": row.speed_kph,
-            "bridge": "false",
-            "length_km": row.length_km,
-            "length_method": row.length_method,
-            "capacity_trucks_day": row.capacity_trucks_day,
-            "capacity_method": row.capacity_method,
-            "bts_port_code": row.bts_port_code,
-            "observed_year": row.year,
-            "observed_trucks_day": row.trucks_day,
-            "waypoints": row.waypoints,
-            "source": row.source,
-        }
-        for row in crossings.itertuples(index=False)
-    ]
+def _port_records(ports: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "link_id": "port-access:" + ports["node_id"].str.split(":", n=1).str[1],
+        "u": ports["node_id"], "v": ports["access_node"], "ref": "",
+        "name": ports["name"] + " port access", "road_class": "port_access", "toll": "false",
+        "lanes": "2", "speed_kph": str(PORT_ACCESS_SPEED_KPH), "bridge": "false",
+        "length_km": ports["access_km"], "length_method": "geodesic port to access node",
+        "capacity_trucks_day": ports["capacity_trucks_day"],
+        "capacity_method": ports["capacity_method"], "waypoints": "",
+        "source": ports["source"] + f"; lanes 2 and speed {PORT_ACCESS_SPEED_KPH:g} kph: "
+        "assumption: urban port approach",
+    })
 
 
-def _port_records(ports: pd.DataFrame) -> list[dict]:
-    return [
-        {
-            "link_id": f"port-access:{row.node_id.split(':', 1)[1]}",
-            "u": row.node_id,
-            "v": row.access_node,
-            "ref": "",
-            "name": f"{row.name} port access",
-            "road_class": "port_access",
-            "toll": "false",
-            "lanes": "2",
-            "speed_kph": str(PORT_ACCESS_SPEED_KPH),
-            "bridge": "false",
-            "length_km": row.access_km,
-            "length_method": "geodesic port to access node",
-            "capacity_trucks_day": row.capacity_trucks_day,
-            "capacity_method": row.capacity_method,
-            "waypoints": "",
-            "source": (
-                f"{row.source}; lanes 2 and speed {PORT_ACCESS_SPEED_KPH:g} kph: "
-                "assumption: urban port approach"
-            ),
-        }
-        for row in ports.itertuples(index=False)
-    ]
-
-
-def _two_way_edges(
-    records: list[dict], points: dict[str, Point], states: dict[str, str]
-) -> gpd.GeoDataFrame:
+def _two_way_edges(records: pd.DataFrame, nodes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Two directed edges per record: ``:fwd`` along the row, ``:rev`` against it."""
-    rows = []
-    for record in records:
-        for end in ("u", "v"):
-            if record[end] not in points:
-                raise DataFileError(
-                    f"link {record['link_id']}: {end}={record[end]!r} is not a node of the "
-                    "bundled model (nodes.csv, foreign_nodes.csv or ports.csv)"
-                )
-        line = _line(points[record["u"]], points[record["v"]], record.pop("waypoints"))
-        state = _edge_state(states[record["u"]], states[record["v"]])
-        forward = {**record, "edge_id": f"{record['link_id']}:fwd", "state": state}
-        backward = {
-            **record,
-            "edge_id": f"{record['link_id']}:rev",
-            "u": record["v"],
-            "v": record["u"],
-            "state": state,
-        }
-        if "observed_trucks_day" in record:
-            backward["observed_trucks_day"] = ""  # BTS counts northbound entries only
-        rows.append({**forward, "geometry": line})
-        rows.append({**backward, "geometry": line.reverse()})
-    frame = pd.DataFrame(rows).fillna("")
-    for column in ("lanes", "speed_kph", "length_km", "capacity_trucks_day", "observed_trucks_day"):
-        frame[column] = pd.to_numeric(frame[column].replace("", np.nan))
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS)
+    index = pd.Index(nodes["node_id"])
+    position = {end: index.get_indexer(records[end]) for end in ("u", "v")}
+    for end, found in position.items():
+        if (found < 0).any():
+            bad = records.loc[found < 0, ["link_id", end]].iloc[0]
+            raise DataFileError(
+                f"link {bad['link_id']}: {end}={bad[end]!r} is not a node of the bundled model "
+                f"(nodes.csv, foreign_nodes.csv or ports.csv); {int((found < 0).sum())} such"
+            )
+    xy = shapely.get_coordinates(nodes.geometry.to_numpy())
+    lines = _lines(xy[position["u"]], xy[position["v"]], records["waypoints"])
+    state = nodes["state"].to_numpy()
+    derived = [";".join(sorted({a, b} - {""})) for a, b in
+               zip(state[position["u"]], state[position["v"]], strict=True)]
+    given = records["state"] if "state" in records.columns else pd.Series("", index=records.index)
+    frame = records.drop(columns=["waypoints"]).assign(state=given.where(given != "", derived))
+    northbound = frame.pop("_northbound_only") if "_northbound_only" in frame else None
+    fwd = frame.assign(edge_id=frame["link_id"] + ":fwd")
+    rev = frame.assign(edge_id=frame["link_id"] + ":rev", u=frame["v"], v=frame["u"])
+    if northbound is not None:  # BTS counts northbound entries only
+        rev.loc[northbound.astype(bool).to_numpy(), "observed_trucks_day"] = ""
+    both = pd.concat([fwd, rev], ignore_index=True)
+    order = np.arange(len(both)).reshape(2, -1).T.ravel()  # fwd0, rev0, fwd1, rev1, ...
+    both = both.iloc[order].reset_index(drop=True)
+    for column in _NUMERIC:
+        if column in both.columns:
+            both[column] = pd.to_numeric(both[column].replace("", np.nan))
+    for column in ("toll", "bridge"):
+        both[column] = both[column].astype(str).str.lower().eq("true")
+    geometry = np.column_stack([lines, shapely.reverse(lines)]).ravel()
+    return gpd.GeoDataFrame(both, geometry=geometry, crs=CRS)
 
 
-def _line(start: Point, end: Point, waypoints: str) -> LineString:
-    inner = []
-    for pair in filter(None, (part.strip() for part in waypoints.split(";"))):
-        lon, lat = pair.split()
-        inner.append((float(lon), float(lat)))
-    return LineString([(start.x, start.y), *inner, (end.x, end.y)])
-
-
-def _edge_state(state_u: str, state_v: str) -> str:
-    """The INEGI code of the state(s) an edge joins: '11', or '11;14' across a border."""
-    codes = sorted({code for code in (state_u, state_v) if code})
-    return ";".join(codes)
+def _lines(start: np.ndarray, end: np.ndarray, waypoints: pd.Series) -> np.ndarray:
+    """Lines start -> waypoints ("lon lat;lon lat;...") -> end, built in one vectorised pass."""
+    text = waypoints.astype(str).str.strip()
+    inner = np.where(text == "", 0, text.str.count(";") + 1)
+    flat = " ".join(text[text != ""].str.replace(";", " ", regex=False))
+    coords = np.array(flat.split(), dtype=float).reshape(-1, 2) if flat else np.empty((0, 2))
+    if len(coords) != inner.sum():
+        raise DataFileError("links: a waypoints cell is not 'lon lat;lon lat;...'")
+    sizes = inner + 2
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    xy = np.empty((offsets[-1], 2))
+    xy[offsets[:-1]] = start
+    xy[offsets[1:] - 1] = end
+    middle = np.ones(offsets[-1], dtype=bool)
+    middle[offsets[:-1]] = False
+    middle[offsets[1:] - 1] = False
+    xy[middle] = coords
+    return shapely.linestrings(xy, indices=np.repeat(np.arange(len(sizes)), sizes))

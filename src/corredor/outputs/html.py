@@ -15,7 +15,7 @@ from corredor.outputs.summary import headline_rows, report_sections, shows_timel
 from corredor.outputs.text import format_cell, words
 from corredor.scenario import Scenario
 
-__all__ = ["BUNDLED_SOURCES", "report_html"]
+__all__ = ["BUNDLED_SOURCES", "page_html", "report_html"]
 
 #: What the bundled inputs are (data/mexico/README.md has every row's source), per language.
 BUNDLED_SOURCES = {
@@ -83,6 +83,42 @@ def report_html(
         f"<p>{t['reference']}: data/mexico/README.md</p>",
         f"<script>{_SORT_SCRIPT}</script></body></html>",
     ]
+    return "\n".join(parts) + "\n"
+
+
+def page_html(title: str, notes: list[str], sections: list[tuple[str, list[str], list]],
+              images: dict[str, Path], *, lang: str = "en") -> str:
+    """A self-contained page of notes, sortable tables and inlined images.
+
+    Parameters
+    ----------
+    title : str
+        The page's title and heading.
+    notes : list of str
+        Paragraphs under the title.
+    sections : list of (str, list of str, list of tuple)
+        (heading, column headings, rows) per table, in page order.
+    images : dict
+        Caption -> PNG file.
+    lang : {"en", "es"}, default "en"
+        The page's language.
+
+    Returns
+    -------
+    str
+    """
+    t = words(lang)
+    parts = [
+        f'<!DOCTYPE html><html lang="{t["lang"]}"><head><meta charset="utf-8">',
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{_esc(title)}</h1>", *(f"<p>{_esc(note)}</p>" for note in notes),
+        *(_figure(caption, path) for caption, path in images.items()),
+    ]
+    for heading, columns, rows in sections:
+        parts.append(f"<h2>{_esc(heading)}</h2>")
+        parts.append(_table(columns, rows) if rows else f"<p>{t['none']}</p>")
+    parts += [f"<p><small>{t['sort_hint']}</small></p>",
+              f"<script>{_SORT_SCRIPT}</script></body></html>"]
     return "\n".join(parts) + "\n"
 
 

@@ -1,0 +1,171 @@
+"""The validation report of ``corredor calibrate``: tables, a scatter plot, a GeoPackage, a page.
+
+Files: ``fit.csv`` (per set, overall and by road class and state), ``sites.csv``
+(every count site, counted and modelled), ``crossings.csv`` (BTS against the
+model), ``scatter.png``, ``calibration.gpkg`` (counted edges with their counts
+and modelled flows; plaza movements as points) and ``report.html``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from corredor.calibration import Calibration
+from corredor.counts import GEH_TARGET
+from corredor.network import CRS, Network
+from corredor.outputs.cartography import plt, save_png
+from corredor.outputs.export import write_styled_gpkg
+from corredor.outputs.html import page_html
+
+__all__ = ["SET_LABELS", "headline_text", "write_calibration"]
+
+#: How each set of sites is named in the report.
+SET_LABELS = {
+    "estimation": "SICT U1 segment counts used in the estimate",
+    "holdout": "SICT U1 segment counts held out (seeded 20 %)",
+    "plaza": "SICT U2 toll-plaza movements (never used)",
+    "crossing": "BTS northbound trucks at the border crossings",
+}
+_SET_ORDER = ("estimation", "holdout", "plaza", "crossing")
+
+
+def headline_text(result: Calibration) -> list[str]:
+    """One line per set: R^2, the share with GEH < 5, and modelled/counted totals."""
+    lines = []
+    rows = result.headline().set_index("set")
+    for name in _SET_ORDER:
+        if name not in rows.index:
+            continue
+        row = rows.loc[name]
+        lines.append(
+            f"{name:10s} {int(row['sites']):>5,} sites  R2 {row['r2']:6.3f}  "
+            f"GEH<{GEH_TARGET:g} {row['geh_under_5_share']:6.1%}  "
+            f"modelled/counted {row['modelled_sum'] / max(row['counted_sum'], 1e-9):5.2f}")
+    return lines
+
+
+def write_calibration(network: Network, result: Calibration, folder: Path, *,
+                      title: str = "Modelled against counted trucks") -> list[Path]:
+    """Write the report's files into ``folder`` (an output folder's staging area).
+
+    Parameters
+    ----------
+    network : Network
+        The network the flows are on.
+    result : Calibration
+        From ``corredor.calibration.calibrate``.
+    folder : Path
+        Where to write.
+    title : str
+        The page's title.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    folder = Path(folder)
+    written = []
+    for name, frame in (("fit.csv", result.fit), ("sites.csv", result.sites),
+                        ("crossings.csv", result.crossings)):
+        frame.to_csv(folder / name, index=False, float_format="%.4f")
+        written.append(folder / name)
+    written.append(_scatter(result, folder / "scatter.png"))
+    written.append(write_styled_gpkg(_layers(network, result), folder / "calibration.gpkg",
+                                     styles={}))
+    headline = result.headline()
+    sections = [("Fit by set", list(headline.columns), _rows(headline))]
+    for name in _SET_ORDER:
+        part = result.fit[(result.fit["set"] == name) & (result.fit["group"] == "road_class")]
+        if len(part):
+            sections.append((f"{SET_LABELS[name]}: by road class",
+                             ["road class", *part.columns[3:]],
+                             _rows(part.drop(columns=["set", "group"]))))
+    for name in ("estimation", "holdout"):
+        part = result.fit[(result.fit["set"] == name) & (result.fit["group"] == "state")]
+        if len(part):
+            sections.append((f"{SET_LABELS[name]}: by state (INEGI code)",
+                             ["state", *part.columns[3:]],
+                             _rows(part.drop(columns=["set", "group"]))))
+    sections.append(("Border crossings: BTS 2024 northbound trucks/day against the model",
+                     list(result.crossings.columns), _rows(result.crossings)))
+    notes = [
+        f"GEH = sqrt(2 (M - C)^2 / (M + C)) on design-hour flows (daily x the segment's K "
+        f"factor); the usual target is GEH < {GEH_TARGET:g} on 85 % of sites.",
+        "The modelled flows are the rerouting LP's baseline on the given network and demand.",
+        "BTS counts every northbound truck (loaded and empty); the model's northbound trucks "
+        "are its us_export rows.",
+        "Counts: SICT / Instituto Mexicano del Transporte, Datos Viales 2025 (TDPA 2024), via "
+        "the CC BY 4.0 compilation iChocko/Datos-Viales-SICT; US BTS Border Crossing Entry Data.",
+    ]
+    page = page_html(title, notes, sections, {"Modelled against counted trucks/day":
+                                              folder / "scatter.png"})
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    written.append(folder / "report.html")
+    return written
+
+
+def _rows(frame: pd.DataFrame) -> list[tuple]:
+    return [tuple(None if isinstance(v, float) and not np.isfinite(v) else
+                  (round(v, 3) if isinstance(v, float) else v) for v in row)
+            for row in frame.itertuples(index=False)]
+
+
+def _scatter(result: Calibration, path: Path) -> Path:
+    present = [s for s in _SET_ORDER if (result.sites["group"] == s).any()]
+    figure, axes = plt.subplots(1, len(present), figsize=(4.2 * len(present), 4.2),
+                                squeeze=False)
+    rows = result.headline().set_index("set")
+    for axis, name in zip(axes[0], present, strict=True):
+        part = result.sites[result.sites["group"] == name]
+        good = part["geh"] < GEH_TARGET
+        top = max(float(part[["counted", "modelled"]].max().max()), 10.0) * 1.5
+        axis.plot([1, top], [1, top], color="#888", lw=0.8)
+        axis.scatter(part.loc[~good, "counted"].clip(lower=1), part.loc[~good, "modelled"].clip(
+            lower=1), s=4, color="#c0392b", alpha=0.5, label=f"GEH >= {GEH_TARGET:g}")
+        axis.scatter(part.loc[good, "counted"].clip(lower=1), part.loc[good, "modelled"].clip(
+            lower=1), s=4, color="#2471a3", alpha=0.5, label=f"GEH < {GEH_TARGET:g}")
+        axis.set(xscale="log", yscale="log", xlim=(1, top), ylim=(1, top),
+                 xlabel="counted trucks/day", ylabel="modelled trucks/day",
+                 title=f"{name}: R² {rows.loc[name, 'r2']:.2f}, "
+                       f"GEH<5 {rows.loc[name, 'geh_under_5_share']:.0%}")
+        axis.legend(loc="upper left", fontsize=8)
+    figure.tight_layout()
+    return save_png(figure, path)
+
+
+def _layers(network: Network, result: Calibration) -> dict[str, gpd.GeoDataFrame]:
+    edges = network.edges
+    weights = result.site_edges.tocoo()
+    site_of = np.full(len(edges), -1)
+    site_of[weights.col] = weights.row
+    counted = site_of >= 0
+    sites = result.sites
+    index = site_of[counted]
+    layer = gpd.GeoDataFrame({
+        "edge_id": edges["edge_id"].to_numpy()[counted],
+        "name": edges["name"].to_numpy()[counted],
+        "ref": edges["ref"].to_numpy()[counted],
+        "road_class": edges["road_class"].to_numpy()[counted],
+        "site_id": sites["site_id"].to_numpy()[index],
+        "set": sites["group"].to_numpy()[index],
+        "counted_trucks_day": sites["counted"].to_numpy()[index],
+        "site_modelled_trucks_day": sites["modelled"].to_numpy()[index],
+        "edge_modelled_trucks_day": result.edge_flow[counted],
+        "difference_trucks_day": (sites["modelled"] - sites["counted"]).to_numpy()[index],
+        "geh": sites["geh"].to_numpy()[index],
+    }, geometry=edges.geometry.to_numpy()[counted], crs=edges.crs)
+    layers = {"counts": layer}
+    if len(result.plazas):
+        plazas = result.plazas
+        modelled = sites[sites["group"] == "plaza"].set_index("site_id")
+        layers["plazas"] = gpd.GeoDataFrame(
+            plazas.drop(columns=["lon", "lat"]).assign(
+                modelled_trucks_day=plazas["movement_id"].map(modelled["modelled"]),
+                geh=plazas["movement_id"].map(modelled["geh"])),
+            geometry=gpd.points_from_xy(plazas["lon"], plazas["lat"]), crs=CRS)
+    return layers
