@@ -86,6 +86,23 @@ def test_held_out_sites_never_enter_the_estimate():
     assert estimate["trucks_day"].to_numpy() == pytest.approx([150.0, 400.0, 50.0], rel=1e-4)
 
 
+def test_changing_a_held_out_count_changes_nothing_in_the_estimate():
+    network = counted_network()
+    sites = count_sites(network, holdout_fraction=0.5, seed=3)
+    held = (sites.table["group"] == "holdout").to_numpy()
+    assert 0 < held.sum() < len(held)
+    prior = demand([150.0, 400.0, 50.0])
+    shares = site_shares(network, prior, sites)
+    before = estimate_demand(prior, shares, sites)["trucks_day"].to_numpy()
+    table = sites.table.copy()
+    table.loc[held, "counted"] *= 10
+    after = estimate_demand(prior, shares, type(sites)(table, sites.edges))["trucks_day"]
+    np.testing.assert_array_equal(before, after.to_numpy())
+    table.loc[~held, "counted"] *= 10  # an estimation count does move it
+    moved = estimate_demand(prior, shares, type(sites)(table, sites.edges))["trucks_day"]
+    assert not np.allclose(before, moved.to_numpy())
+
+
 def test_fit_is_reported_set_by_set_and_perfect_on_the_truth():
     network = counted_network()
     flow = network.edges["observed_trucks_day"].to_numpy()

@@ -29,8 +29,8 @@ whose nearest zone it is (``zones.csv``).
   largest ``CANDIDATE_PAIRS`` by prior are kept.
 
 **Estimate** (``demand.csv``): every prior row adjusted by regularised least
-squares to the SICT U1 estimation counts and the BTS crossing counts
-(``corredor.calibration``, Cascetta 1984 / Spiess 1990), then rows below
+squares to the SICT U1 estimation counts, the BTS crossing counts and the ports'
+landside truck boxes (``corredor.calibration``, Cascetta 1984 / Spiess 1990), then rows below
 ``MIN_TRUCKS_DAY`` dropped and the rest estimated again (the LP's row count);
 hold-out counts and toll plazas never enter (``corredor calibrate`` reports the
 fit on each set). ``plazas.csv`` is the toll-plaza validation table
@@ -47,13 +47,12 @@ import pandas as pd
 
 sys.dont_write_bytecode = True  # do not leave __pycache__ next to the scripts
 
-from common import GEONAMES_MX, SHARED_DATA, fmt, parse_out_dir, run, write_csv  # noqa: E402
-
 from corredor.calibration import (  # noqa: E402
     assignment_matrix,
     count_sites,
     crossing_sites,
     estimate_demand,
+    port_sites,
     site_shares,
 )
 from corredor.counts import fit_table  # noqa: E402
@@ -64,6 +63,8 @@ from corredor.networks.national import load_national, read_table  # noqa: E402
 from corredor.networks.plazas import PLAZA_FIELDS, read_plaza_movements  # noqa: E402
 from corredor.networks.sict import ATTRIBUTION  # noqa: E402
 from corredor.routing import od_cost_matrix  # noqa: E402
+
+from common import GEONAMES_MX, SHARED_DATA, fmt, parse_out_dir, run, write_csv  # noqa: E402
 
 COLUMNS = [*DEMAND_COLUMNS, "prior_trucks_day", "source"]
 ZONE_COLUMNS = ["node_id", "name", "state", "population", "places", "source"]
@@ -177,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     zones = zone_population(weighted.nodes)
     print(f"zones: {len(zones)} city nodes, population {zones['population'].sum():,.0f}")
-    sites = count_sites(weighted).concat(crossing_sites(weighted))
+    sites = count_sites(weighted).concat(crossing_sites(weighted)).concat(port_sites(weighted))
     candidates = gravity_candidates(weighted, zones)
     print(f"candidate domestic pairs (>= {MIN_PAIR_KM:g} km): {len(candidates):,}")
     c0, scale, gravity = fit_gravity(weighted, candidates, segments, sites)
@@ -195,10 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                             prior_weight=PRIOR_WEIGHT)
     _report(weighted, final, sites)
 
-    method = (f"; estimated: trucks_day adjusted to the SICT U1 2024 estimation counts and the "
-              f"BTS 2024 crossing counts by regularised least squares (Cascetta 1984, Spiess "
-              f"1990; lambda {PRIOR_WEIGHT:g}, corredor.calibration), rows under "
-              f"{MIN_TRUCKS_DAY:g} trucks/day dropped; {ATTRIBUTION}")
+    method = (f"; estimated: trucks_day adjusted to the SICT U1 2024 estimation counts, the "
+              f"BTS 2024 crossing counts and the ports' landside truck boxes by regularised "
+              f"least squares (Cascetta 1984, Spiess 1990; lambda {PRIOR_WEIGHT:g}, "
+              f"corredor.calibration), rows under {MIN_TRUCKS_DAY:g} trucks/day dropped; "
+              f"{ATTRIBUTION}")
     final = final.assign(source=final["source"] + method)
     order = ["segment", "origin", "destination"]
     write_csv(out_dir / "demand.csv", COLUMNS, _rows(final.sort_values(order)))

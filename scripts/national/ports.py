@@ -285,12 +285,15 @@ def build(spec: Mapping[str, Any], wpi: Mapping[str, Mapping[str, str]]) -> list
         f = facts.get(name, {})
         teu = f.get("teu", "")
         cap, method = _capacity(landside, name, teu)
+        boxes = (fmt(landside.truck_boxes_per_day(name, float(teu)), 0)
+                 if name in landside.ports and teu not in ("", None) else "")
         row.update(
             {
                 "teu": teu,
                 "tonnes": f.get("tonnes", ""),
                 "throughput_year": f.get("throughput_year", ""),
                 "throughput_source": f.get("throughput_source", NO_THROUGHPUT),
+                "truck_boxes_day": boxes,
                 "capacity_trucks_day": cap,
                 "capacity_method": method,
             }

@@ -13,7 +13,9 @@ all-or-nothing on the generalised cost (``site_shares``: the share of each OD
 crossing each site) and adjusts it to the estimation counts by regularised
 least squares (``corredor.counts.estimate_od``). Known freight totals (the BTS
 count of trucks northbound at each border crossing, ``crossing_sites``) enter
-as heavily weighted sites. ``evaluate`` reports the fit of any per-edge flows
+as heavily weighted sites, and so do the seaports' landside truck boxes per day
+(``port_sites``, from TEU, transshipment and truck shares in ``ports.csv``).
+``evaluate`` reports the fit of any per-edge flows
 (the rerouting LP's baseline, in ``corredor calibrate``) set by set.
 """
 
@@ -174,6 +176,43 @@ def crossing_sites(network: Network, *, weight: float = CROSSING_WEIGHT) -> Site
     matrix = sparse.csr_matrix((np.ones(len(rows)), (np.arange(len(rows)), rows)),
                                shape=(len(rows), len(edges)))
     return Sites(table, matrix)
+
+
+def port_sites(network: Network, *, weight: float = CROSSING_WEIGHT) -> Sites:
+    """One site per seaport with a landside figure: truck boxes/day in and out together.
+
+    Parameters
+    ----------
+    network : Network
+        With ``truck_boxes_day`` on the port nodes (``ports.csv``) and ``port_access`` edges.
+    weight : float, default CROSSING_WEIGHT
+        Weight in the estimate (0: validation only).
+
+    Returns
+    -------
+    Sites
+    """
+    nodes, edges = network.nodes, network.edges
+    if "truck_boxes_day" not in nodes.columns:
+        return Sites(pd.DataFrame(columns=["site_id", "group", "counted", "k_factor",
+                                           "road_class", "state", "weight"]),
+                     sparse.csr_matrix((0, len(edges))))
+    boxes = pd.to_numeric(nodes["truck_boxes_day"], errors="coerce")
+    ports = nodes[(nodes["kind"] == "port") & (boxes > 0)]
+    access = edges["road_class"].eq("port_access").to_numpy()
+    rows, cols = [], []
+    for site, port in enumerate(ports["node_id"]):
+        touching = np.flatnonzero(access & (edges["u"].eq(port) | edges["v"].eq(port)).to_numpy())
+        rows += [site] * len(touching)
+        cols += touching.tolist()
+    table = pd.DataFrame({
+        "site_id": ports["node_id"].to_numpy(), "group": "port",
+        "counted": boxes[ports.index].to_numpy(float), "k_factor": DEFAULT_K,
+        "road_class": "port_access", "state": ports["state"].astype(str).to_numpy(),
+        "weight": weight,
+    })
+    return Sites(table, sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                                          shape=(len(ports), len(edges))))
 
 
 def plaza_sites(network: Network, movements: pd.DataFrame, *,
@@ -415,7 +454,7 @@ def calibrate(network: Network, edge_flow: np.ndarray, *,
     Calibration
     """
     sites = count_sites(network, holdout_fraction=holdout_fraction, seed=seed).concat(
-        crossing_sites(network))
+        crossing_sites(network)).concat(port_sites(network))
     matched = pd.DataFrame()
     if movements is not None and len(movements):
         plazas, matched = plaza_sites(network, movements)

@@ -1,4 +1,4 @@
-"""Network commands: info, layers, build osm, export."""
+"""Network commands: info, layers, build osm, build sict, export."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import shapely
 from pydantic import ValidationError
 
 from corredor.boundaries import read_area, read_states
@@ -38,6 +39,14 @@ from corredor.networks.osm import (
     network_from_xml,
 )
 from corredor.networks.pbf import network_from_pbf
+from corredor.networks.sict import STATES, available_states, sict_network
+from corredor.networks.sict_model import (
+    SIMPLIFY_M,
+    bundled_model,
+    label_junctions,
+    simplified,
+    with_polygon_states,
+)
 from corredor.outputs.export import (
     LAYER_FORMATS,
     NETWORK_FORMATS,
@@ -202,6 +211,24 @@ def layers(
     console.print(f"wrote {written} ({len(edges)} edges weighted)")
 
 
+def _gpkg_path(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """``-o FILE``: refuse any suffix but ``.gpkg``."""
+    if value.suffix.lower() != ".gpkg":
+        raise click.BadParameter(f"{value}: use a .gpkg file name")
+    return value
+
+
+#: ``-o OUT.gpkg`` of the ``build`` commands: the network GeoPackage they write.
+gpkg_output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    callback=_gpkg_path,
+    help="The network GeoPackage to write (.gpkg).",
+)
+
+
 @cli.group()
 def build() -> None:
     """Build a network from a source."""
@@ -225,13 +252,7 @@ def build() -> None:
 @click.option(
     "--pbf", "pbf_file", type=EXISTING_FILE, help="An .osm.pbf extract, e.g. Geofabrik's Mexico."
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="The network GeoPackage to write (.gpkg).",
-)
+@gpkg_output_option
 @click.option(
     "--classes",
     default="",
@@ -300,8 +321,6 @@ def build_osm(
             "give exactly one of --place, --bbox, --polygon, --osm, --pbf "
             f"(got {', '.join(given) or 'none'})"
         )
-    if output.suffix.lower() != ".gpkg":
-        raise click.BadParameter(f"{output}: use a .gpkg file name", param_hint="--output")
     if facilities not in ("bundled", "none") and not Path(facilities).is_file():
         raise click.BadParameter(
             f"{facilities}: no such file (use 'bundled', 'none' or a CSV)",
@@ -339,6 +358,120 @@ def build_osm(
         )
     written = ", ".join(map(str, write_network(network, output)))
     console.print(f"wrote {written} ({len(network.nodes):,} nodes, {len(network.edges):,} edges)")
+
+
+def _inegi_codes(ctx: click.Context, param: click.Parameter, value: str | None
+                 ) -> list[str] | None:
+    """``--states 11,14``: INEGI codes 01..32, each once, sorted (None: all 32)."""
+    if value is None:
+        return None
+    tokens = [token.strip() for token in value.split(",") if token.strip()]
+    codes = [token.zfill(2) if token.isdigit() else token for token in tokens]
+    unknown = [token for token, code in zip(tokens, codes, strict=True) if code not in STATES]
+    if unknown or not codes:
+        raise click.BadParameter(
+            f"{', '.join(map(repr, unknown)) or repr(value)}: not an INEGI state code; give "
+            "codes 01..32 separated by commas, e.g. 11,14 (Guanajuato, Jalisco)")
+    return sorted(set(codes))
+
+
+def _sict_folder_problem(folder: Path, codes: list[str]) -> str | None:
+    """Why ``folder`` cannot give the states ``codes`` (None when it can)."""
+    raw, stations = folder / "json" / "raw", folder / "csv" / "u1_estaciones.csv"
+    if not raw.is_dir() and not stations.is_file():
+        return (f"{folder}: neither {raw} (segment JSON per state) nor {stations} (count "
+                "stations) found; expected a SICT/IMT Datos Viales folder")
+    traced = sorted(set(codes) - set(available_states(folder)))
+    if traced and not stations.is_file():
+        return (f"{folder}: state(s) {', '.join(traced)} have no {raw}/<state>.json and "
+                f"{stations}, from which they would be traced, is missing; choose the states "
+                "with --states")
+    return None
+
+
+@build.command("sict")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="The SICT/IMT Datos Viales folder: json/raw/<state>.json (segments) and "
+    "csv/u1_estaciones.csv (count stations).",
+)
+@click.option(
+    "--states",
+    callback=_inegi_codes,
+    metavar="CODE[,CODE]",
+    help="INEGI state codes, e.g. 11,14 [default: all 32; a state without segment JSON is "
+    "traced from its count stations].",
+)
+@click.option("--federal-only", is_flag=True, help="Keep only the federal network.")
+@click.option(
+    "--facilities",
+    type=click.Choice(["bundled", "none"]),
+    default="bundled",
+    show_default=True,
+    help="'bundled': the bundled model's zones, plants, Bajío bridges, border crossings, "
+    "ports and US network, attached as `make data` does; 'none': the roads only.",
+)
+@click.option(
+    "--boundaries",
+    type=EXISTING_FILE,
+    help="State polygons (e.g. INEGI estatal.shp): each junction gets the state whose "
+    "polygon holds it, as in the bundled model [default: the state of its SICT segments].",
+)
+@click.option(
+    "--simplify-m",
+    type=click.FloatRange(min=0),
+    default=SIMPLIFY_M,
+    show_default=True,
+    help="Douglas-Peucker tolerance (m) of the drawn lines, as in the bundled model; 0 keeps "
+    "every SICT vertex (lengths are always measured on the full lines).",
+)
+@gpkg_output_option
+def build_sict(folder: Path, states: list[str] | None, federal_only: bool, facilities: str,
+               boundaries: Path | None, simplify_m: float, output: Path) -> None:
+    """Build the national freight model from SICT/IMT Datos Viales road files."""
+    codes = states if states is not None else sorted(STATES)
+    problem = _sict_folder_problem(folder, codes)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--dir")
+    polygons = read_states(boundaries) if boundaries else None  # a bad file fails early
+
+    def report(line: str) -> None:
+        click.echo(line, err=True)
+
+    traced = sorted(set(codes) - set(available_states(folder)))
+    report(f"building the SICT roads of {len(codes)} state(s) from {folder}"
+           + (f" ({', '.join(traced)} traced from count stations)" if traced else "")
+           + (", federal network only" if federal_only else ""))
+    built = sict_network(folder, states=codes, federal_only=federal_only)
+    report(_sict_summary(built.network, built.report))
+    network = built.network
+    if facilities == "bundled":
+        network = bundled_model(network, load_national(), states=codes, traced=traced,
+                                progress=report)
+    state_method = "state: the state of the SICT segments meeting there"
+    if boundaries is not None and polygons is not None:
+        network = with_polygon_states(network, polygons)
+        state_method = f"state: the INEGI state polygon holding it ({boundaries.name})"
+    network = label_junctions(network, state_method=state_method)
+    if simplify_m > 0:
+        before = int(shapely.get_num_coordinates(network.edges.geometry.to_numpy()).sum())
+        network = simplified(network, simplify_m)
+        after = int(shapely.get_num_coordinates(network.edges.geometry.to_numpy()).sum())
+        report(f"lines simplified ({simplify_m:g} m): {before:,} -> {after:,} vertices")
+    written = ", ".join(map(str, write_network(network, output)))
+    console.print(f"wrote {written} ({len(network.nodes):,} nodes, {len(network.edges):,} edges)")
+
+
+def _sict_summary(network: Network, report: dict[str, Any]) -> str:
+    """One line on a SICT build: links, km, components, the time each step took."""
+    links = network.edges[network.edges["edge_id"].str.endswith(":fwd")]
+    steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in report["timings_s"].items())
+    return (f"SICT roads: {len(links):,} links, {links['length_km'].sum():,.0f} km, "
+            f"{len(report['components'])} component(s), the main one holding "
+            f"{report['main_federal_share']:.1%} of federal km ({steps})")
 
 
 def layer_file_options(command):

@@ -7,9 +7,13 @@ transportista" (con / sin violencia) is the cargo-theft record. This module
 reads both formats, sums a year window, and spreads each area's incidents over
 the truck-km the network carries in that area.
 
-Calibration (the exposure assumption): every edge carries an assumed number of
-trucks per day and direction, by road class (``CrimeParams.exposure_trucks_day``,
-or an edge column such as an assigned demand flow). An area's yearly truck-km is
+Calibration (the exposure): every edge carries a number of trucks per day and
+direction: its counted trucks (``observed_trucks_day``, SICT Datos Viales 2024,
+on the bundled model) where it has a count, else an assumed number by road
+class (``CrimeParams.exposure_trucks_day``); ``exposure_column`` names another
+edge column (an assigned flow). The counts, not the model's assigned flows, are
+the default: they are what the assignment is fitted to, and the theft cost then
+does not depend on the routing it steers. An area's yearly truck-km is
 the sum over its edges of length inside the area x trucks/day x 365. The area's
 theft rate per truck-km is its incidents per year divided by that truck-km, so
 every truck-km driven in the area carries the same risk and the network's
@@ -309,6 +313,10 @@ DEFAULT_EXPOSURE_TRUCKS_DAY: dict[str, float] = {
 }
 
 
+#: Edge column of counted trucks/day (SICT networks), the default theft exposure.
+DEFAULT_EXPOSURE_COLUMN = "observed_trucks_day"
+
+
 class CrimeParams(StrictModel):
     """Constants of the crime layer; ``CrimeParams(**overrides)`` from a scenario."""
 
@@ -338,8 +346,9 @@ class CrimeParams(StrictModel):
         description="assumption: trucks/day per direction by road class (truck-km exposure)",
     )
     exposure_column: str | None = Field(
-        None, description="edge column with trucks/day (e.g. assigned demand); blanks fall "
-        "back to exposure_trucks_day",
+        DEFAULT_EXPOSURE_COLUMN, description="edge column with trucks/day per direction "
+        "(default: the counted trucks of SICT networks, where a network has them); blanks "
+        "fall back to exposure_trucks_day; null: exposure_trucks_day everywhere",
     )
 
     @field_validator("exposure_trucks_day", mode="before")
@@ -548,6 +557,8 @@ def _exposure_trucks_day(network: Network, params: CrimeParams) -> np.ndarray:
         )
     trucks = edges["road_class"].map(params.exposure_trucks_day).to_numpy(dtype=float)
     column = params.exposure_column
+    if column == DEFAULT_EXPOSURE_COLUMN and column not in edges.columns:
+        column = None  # a network without counts (OSM): the class assumption
     if column is not None:
         if column not in edges.columns:
             raise CorredorError(

@@ -59,7 +59,7 @@ _CROSSING_FIELDS = [
 #: Columns of ports.csv, in the order ``scripts/national/ports.py`` writes them.
 PORT_FIELDS = [
     "node_id", "name", "locode", "wpi_number", "state", "lon", "lat", "access_node",
-    "access_km", "teu", "tonnes", "throughput_year", "throughput_source",
+    "access_km", "teu", "tonnes", "throughput_year", "throughput_source", "truck_boxes_day",
     "capacity_trucks_day", "capacity_method", "source",
 ]
 _FOREIGN_NODE_FIELDS = ["node_id", "kind", "name", "country", "lon", "lat", "source"]
@@ -124,7 +124,8 @@ def _nodes_frame(
     abroad = foreign.assign(state="", capacity_trucks_day="")
     port_nodes = ports.assign(kind="port", country="MX")
     keep = ["node_id", "kind", "name", "state", "country", "capacity_trucks_day", "lon", "lat"]
-    port_extra = ["locode", "teu", "tonnes", "throughput_year", "throughput_source"]
+    port_extra = ["locode", "teu", "tonnes", "throughput_year", "throughput_source",
+                  "truck_boxes_day"]
     mx_extra = [c for c in ("attached",) if c in mexico.columns]
     frame = pd.concat(
         [
@@ -134,7 +135,7 @@ def _nodes_frame(
         ],
         ignore_index=True,
     ).fillna("")
-    for column in ("teu", "tonnes", "capacity_trucks_day"):
+    for column in ("teu", "tonnes", "truck_boxes_day", "capacity_trucks_day"):
         frame[column] = pd.to_numeric(frame[column].replace("", np.nan))
     geometry = shapely.points(frame["lon"].astype(float), frame["lat"].astype(float))
     return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=CRS)

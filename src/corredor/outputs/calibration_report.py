@@ -29,8 +29,9 @@ SET_LABELS = {
     "holdout": "SICT U1 segment counts held out (seeded 20 %)",
     "plaza": "SICT U2 toll-plaza movements (never used)",
     "crossing": "BTS northbound trucks at the border crossings",
+    "port": "seaport landside truck boxes/day (TEU-derived, ports.csv)",
 }
-_SET_ORDER = ("estimation", "holdout", "plaza", "crossing")
+_SET_ORDER = ("estimation", "holdout", "plaza", "crossing", "port")
 
 
 def headline_text(result: Calibration) -> list[str]:
@@ -93,6 +94,9 @@ def write_calibration(network: Network, result: Calibration, folder: Path, *,
                              _rows(part.drop(columns=["set", "group"]))))
     sections.append(("Border crossings: BTS 2024 northbound trucks/day against the model",
                      list(result.crossings.columns), _rows(result.crossings)))
+    ports = result.sites[result.sites["group"] == "port"][["site_id", "counted", "modelled"]]
+    sections.append(("Seaports: landside truck boxes/day (in and out) against the model",
+                     ["port", "truck boxes/day", "modelled trucks/day"], _rows(ports)))
     notes = [
         f"GEH = sqrt(2 (M - C)^2 / (M + C)) on design-hour flows (daily x the segment's K "
         f"factor); the usual target is GEH < {GEH_TARGET:g} on 85 % of sites.",
