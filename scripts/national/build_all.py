@@ -63,7 +63,7 @@ STEPS = (
     Step(HERE / "ports.py", ("ports.csv",)),
     Step(HERE / "demand.py", ("demand_segments.csv",)),
     Step(REPO / "scripts" / "crime_state_table.py", ("crime_state.csv",)),
-    Step(HERE / "od_estimate.py", ("zones.csv", "plazas.csv", "demand_prior.csv", "demand.csv")),
+    Step(HERE / "od_estimate.py", ("zones.csv", "plazas.csv", "demand.csv")),
 )
 
 

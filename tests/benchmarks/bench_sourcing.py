@@ -18,14 +18,10 @@ import numpy as np
 import pytest
 
 from corredor.montecarlo import draw_events
-from corredor.sourcing import (
-    SourcingFile,
-    allocation_model,
-    build_case,
-    load_sourcing_spec,
-    run_draws,
-    weighted_network,
-)
+from corredor.pipeline import prepare_sourcing
+from corredor.sourcing import SourcingFile, load_sourcing_spec
+from corredor.sourcing.allocation import allocation_model
+from corredor.sourcing.draws import run_draws
 
 pytestmark = [
     pytest.mark.benchmark,
@@ -38,7 +34,7 @@ MORE = ["mx:aguascalientes", "mx:monterrey", "mx:chihuahua", "mx:hermosillo", "m
 
 def test_thousand_draws_ten_candidates_and_the_milp():
     spec_file = load_sourcing_spec(SPEC)
-    spec = spec_file.spec
+    spec = spec_file.model
     runs = int(os.environ.get("CORREDOR_BENCH_RUNS", "1000"))
     extra = [spec.candidates[1].model_copy(update={"name": node, "node": node})
              for node in MORE]
@@ -47,15 +43,14 @@ def test_thousand_draws_ten_candidates_and_the_milp():
         "monte_carlo": spec.monte_carlo.model_copy(update={"runs": runs}),
     })
     spec_file = SourcingFile(spec, spec_file.path, spec_file.lines)
-    network = weighted_network(spec_file)
 
     start = time.perf_counter()
-    draw_events(network, spec.monte_carlo)
-    drawing = time.perf_counter() - start
-
-    start = time.perf_counter()
-    case = build_case(network, spec_file)
+    case = prepare_sourcing(spec_file).case
     setup = time.perf_counter() - start
+
+    start = time.perf_counter()
+    draw_events(case.drawer)
+    drawing = time.perf_counter() - start
 
     timings, draws = {}, {}
     for jobs in (1, 2):
@@ -72,7 +67,8 @@ def test_thousand_draws_ten_candidates_and_the_milp():
     print(f"\n{runs} draws x {len(spec.candidates)} candidates on the national model")
     print(f"baseline, drawing the events alone: {drawing:.1f} s "
           f"({drawing / runs * 1000:.1f} ms/draw)")
-    print(f"case setup (routes, critical links, stress scenarios): {setup:.2f} s")
+    print(f"case setup (network, layers, routes, critical links, stress scenarios): "
+          f"{setup:.2f} s")
     for jobs, seconds in timings.items():
         print(f"draws + route checks, {jobs} job(s): {seconds:.1f} s = "
               f"{seconds / drawing:.2f}x the baseline")

@@ -7,7 +7,10 @@ nine-axle), as in SICT's U1 count mix, so::
 
     trucks/day = vta_2024 x (pct_C2 + ... + pct_C9) / 100 / 366
 
-(2024 had 366 days). A plaza counts both directions together. The counts are
+(2024 had 366 days). A plaza counts both directions together. A movement the
+compilation lists twice (248 of its 1,081 rows, some under a second plaza id) is
+read once, from its first row; two rows of one ``movement_id`` with different
+counts are an error. The counts are
 independent of the U1 segment counts the model is estimated on, so corredor uses
 them only to validate (``corredor.calibration``).
 """
@@ -67,6 +70,13 @@ def read_plaza_movements(folder: str | Path) -> pd.DataFrame:
     if bad.any():
         raise DataFileError(f"{path}: pct_C2..pct_C9 must be per cent (0..100, summing to at "
                             f"most 100); not on line(s) {(np.flatnonzero(bad) + 2)[:5].tolist()}")
+    counts = ["movement_id", "vta_2024", *TRUCK_CLASSES]
+    conflicting = table.drop_duplicates(counts)["movement_id"].duplicated()
+    if conflicting.any():
+        twice = table.drop_duplicates(counts).loc[conflicting, "movement_id"].iloc[0]
+        raise DataFileError(f"{path}: movement_id {twice} appears twice with different counts")
+    table = table[~table["movement_id"].duplicated()]  # listed twice (under two plazas)
+    shares = shares.loc[table.index]
     vehicles = pd.to_numeric(table["vta_2024"], errors="coerce")
     lon, lat = (pd.to_numeric(table[c], errors="coerce") for c in ("lon", "lat"))
     usable = (vehicles > 0) & lon.between(-118.5, -86.5) & lat.between(14.3, 32.8)
