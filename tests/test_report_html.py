@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corredor.errors import CorredorError
-from corredor.outputs.html import report_html
+from corredor.outputs.html import report_html, run_map
 from corredor.outputs.maps import plot_flow_change, plot_timeline
 from corredor.outputs.summary import run_summary
 from corredor.outputs.text import COLUMNS, WORDS
@@ -20,12 +20,18 @@ SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "bajio-bridges-20
 
 
 @pytest.fixture(scope="module")
-def bajio(tmp_path_factory):
+def bajio_outcome(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("CORREDOR_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     prepared = prepare(str(SCENARIO))
     outcome = run(prepared)
     mp.undo()
+    return prepared, outcome
+
+
+@pytest.fixture(scope="module")
+def bajio(bajio_outcome, tmp_path_factory):
+    prepared, outcome = bajio_outcome
     scenario, result, table = prepared.scenario, outcome.simulation, outcome.edges
     summary = run_summary(prepared.network, prepared.demand, scenario, result, table,
                           flood_grade=prepared.flood_grade)
@@ -83,6 +89,31 @@ def test_report_in_spanish_has_no_english_left(bajio):
     assert not left, left
 
 
+def test_run_map_draws_each_link_once_and_opens_on_the_closed_bridges(bajio_outcome, bajio):
+    prepared, outcome = bajio_outcome
+    simulation, network = outcome.simulation, prepared.network
+    fragment = run_map(network, outcome.edges, simulation.facility_flows, simulation.worst_day,
+                       lang="es")
+    start = fragment.index("corredorMap({") + len("corredorMap(")
+    spec, _ = json.JSONDecoder().raw_decode(fragment, start)
+    sources = spec["style"]["sources"]
+    links = sources["network"]["data"]["features"]
+    assert len(links) == network.edges["link_id"].nunique()  # both directions in one feature
+    two_way = next(f["properties"] for f in links if f["properties"].get("change", 0) > 100)
+    assert " / " in two_way["each"] and two_way["worst"] > two_way["base"]
+    closed = [f for f in sources["degraded"]["data"]["features"] if f["properties"].get("closed")]
+    assert {f["properties"]["ref"] for f in closed} == {"MEX-45D", "MEX-45"}
+    west, south, east, north = spec["bounds"]
+    assert west < -101.5 < east and south < 21.0 < north and east - west < 3
+    assert [layer["key"] for layer in spec["layers"]] == [
+        "network", "baseline", "change", "bottlenecks", "degraded", "closed", "ports",
+        "crossings"]
+    assert ["change", "cambio camiones/día"] in spec["layers"][2]["fields"]
+    summary, scenario, images = bajio
+    page = report_html(summary, scenario, images, lang="es", maps={"mapa": fragment})
+    assert page.count("MapLibre GL JS") == 1 and len(page.encode()) < 15e6
+
+
 def test_report_rejects_an_unknown_language(bajio):
     summary, scenario, images = bajio
     with pytest.raises(CorredorError, match="language 'fr': use one of en, es"):
@@ -98,13 +129,13 @@ def test_monte_carlo_run_reports_its_years_not_a_one_day_horizon(tmp_path, lang,
     monkeypatch.setenv("CORREDOR_CACHE", str(tmp_path / "cache"))
     text = (SCENARIO.parent / "flood-season-montecarlo.yaml").read_text(encoding="utf-8")
     small = tmp_path / "mc.yaml"
-    small.write_text(text.replace("runs: 1000", "runs: 12"), encoding="utf-8")
+    small.write_text(text.replace("runs: 1000", "runs: 4"), encoding="utf-8")
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["run", str(small), "-o", str(out), "--lang", lang])
     assert result.exit_code == 0, result.output
     page = (out / "report.html").read_text(encoding="utf-8")
     t = WORDS[lang]
-    assert t["years"].format(runs=12, days=365, seed=20241) in page
+    assert t["years"].format(runs=4, days=365, seed=20241) in page
     assert t["horizon"].format(days=1) not in page and t["headline"] not in page
     for heading in ("mean", "p50", "p90", "p99", "mean_events_per_run"):
         assert f"<th>{COLUMNS[heading][0 if lang == 'en' else 1]}</th>" in page

@@ -14,8 +14,11 @@ the same interpreter (exactly as a maintainer would run them one by one):
 2. ``border.py``: ``foreign_nodes.csv``, ``foreign_links.csv``, ``crossings.csv``
    (from ``border.yaml``; reads ``nodes.csv`` of step 1);
 3. ``ports.py``: ``ports.csv`` (from ``ports.yaml``);
-4. ``demand.py``: ``demand.csv`` (from ``demand.yaml``; reads ``ports.csv`` of step 3);
-5. ``../crime_state_table.py``: ``crime_state.csv`` (from the SESNSP file).
+4. ``demand.py``: ``demand_segments.csv``, the known freight segments (from
+   ``demand.yaml``; reads ``ports.csv`` of step 3);
+5. ``../crime_state_table.py``: ``crime_state.csv`` (from the SESNSP file);
+6. ``od_estimate.py``: ``zones.csv``, ``plazas.csv`` and ``demand.csv``, the truck OD
+   matrix estimated from the SICT counts (reads every table above).
 
 ``flood_zones.csv`` is hand-authored and is not touched. Every step writes into
 one temporary folder outside the repository; only when all steps succeed are

@@ -6,7 +6,7 @@ and ``crime_state.csv`` in the output folder. Alone, from the repository root::
 
     .venv/bin/python scripts/national/od_estimate.py [--out DIR]
 
-**Zones** are the model's 297 city nodes (``kind == city``): the towns today's
+**Zones** are the model's 290 city nodes (``kind == city``): the towns today's
 OD pairs name, each joined to the SICT roads by its connectors. Municipalities
 (2,469) would give a finer matrix, but the rerouting LP has one commodity per
 OD row, so the row count, not the zoning, is what limits the matrix. Each zone's
@@ -238,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"corredor.calibration), domestic rows under {MIN_TRUCKS_DAY:g} and other rows "
               f"under {MIN_FREIGHT_TRUCKS_DAY:g} trucks/day dropped; "
               f"{ATTRIBUTION}")
+    final = final[final["trucks_day"] >= 0.005]  # rows the estimate emptied (0.00 written)
     final = final.assign(source=final["source"] + method)
     order = ["segment", "origin", "destination"]
     write_csv(out_dir / "demand.csv", COLUMNS, _rows(final.sort_values(order)))

@@ -131,7 +131,8 @@ class Scan:
         ratio = np.where(cut, np.nan, after / np.maximum(before, MIN_WEIGHT))
         moved = np.where(cut, 0.0, trucks)
         delay = np.where(cut, self.od["delay_usd_day"].to_numpy()[k], 0.0)
-        extra = np.where(cut, 0.0, trucks * (after - before))
+        with np.errstate(invalid="ignore"):  # inf x 0 on cut pairs, replaced by 0
+            extra = np.where(cut, 0.0, trucks * (after - before))
         ratio_max = np.full(n, np.nan)
         np.fmax.at(ratio_max, c, ratio)
         with np.errstate(invalid="ignore", divide="ignore"):
