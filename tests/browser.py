@@ -47,6 +47,7 @@ __all__ = [
     "BrowserError",
     "Page",
     "RenderedPage",
+    "count_near",
     "find_chromium",
     "render",
     "screenshot",
@@ -412,22 +413,47 @@ class Page:
                 "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1,
             })
 
+    def box(self, selector: str, *, relative_to: str | None = None) -> tuple[int, int, int, int]:
+        """Left, top, right, bottom of an element in viewport pixels, or inside another's box.
+
+        With ``relative_to`` (e.g. the map, for a screenshot of just the map), the
+        coordinates are those of that element's screenshot.
+        """
+        script = ("(() => {{ const el = document.querySelector({0}); if (!el) {{ return null; }}"
+                  " const r = el.getBoundingClientRect(); return [r.left, r.top, r.right,"
+                  " r.bottom]; }})()")
+        found = self.evaluate(script.format(json.dumps(selector)))
+        if found is None:
+            raise BrowserError(f"no element matches {selector!r} in {self.url}")
+        left, top, right, bottom = found
+        if relative_to is not None:
+            origin = self.box(relative_to)
+            left, top, right, bottom = (left - origin[0], top - origin[1], right - origin[0],
+                                        bottom - origin[1])
+        return round(left), round(top), round(right), round(bottom)
+
     def screenshot_png(self, selector: str | None = None) -> bytes:
         """PNG bytes of the viewport, or of one element (e.g. ``"#corredor-map"``).
 
-        What a user sees, the WebGL canvas included.
+        What a user sees, the WebGL canvas included. An element is first scrolled
+        into view (and the maps left to finish drawing): photographing beyond the
+        viewport makes Chromium resize the page, which clears a map's canvas, so
+        that is done only for an element taller or wider than the viewport.
         """
         params: dict[str, Any] = {"format": "png", "fromSurface": True}
         if selector is not None:
             box = self.evaluate(
                 f"(() => {{ const el = document.querySelector({json.dumps(selector)});"
-                " if (!el) { return null; } const r = el.getBoundingClientRect();"
+                " if (!el) { return null; } el.scrollIntoView({block: 'nearest'});"
+                " const r = el.getBoundingClientRect();"
                 " return [r.left + scrollX, r.top + scrollY, r.width, r.height]; })()"
             )
             if box is None:
                 raise BrowserError(f"no element matches {selector!r} in {self.url}")
+            self.wait_for()
             x, y, width, height = box
-            params |= {"captureBeyondViewport": True,
+            beyond = width > self.width or height > self.height
+            params |= {"captureBeyondViewport": beyond,
                        "clip": {"x": x, "y": y, "width": width, "height": height, "scale": 1}}
         shot = self.send("Page.captureScreenshot", params)
         return base64.b64decode(shot["data"])
@@ -464,6 +490,33 @@ def _console_message(method: str, params: dict) -> tuple[str, str] | None:
         level = entry.get("level") if entry.get("level") in ("error", "warning") else "info"
         return level, f"{entry.get('text', '')} {entry.get('url', '')}".strip()
     return None
+
+
+def count_near(image, colour: tuple[int, int, int], tolerance: int = 16, *,
+               exclude: tuple[tuple[int, int, int, int], ...] = ()) -> int:
+    """How many pixels of a screenshot are within ``tolerance`` of ``colour`` (each channel).
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        An RGB screenshot (``RenderedPage.image``).
+    colour : (int, int, int)
+        The RGB colour looked for.
+    tolerance : int
+        Largest difference allowed in any channel.
+    exclude : tuple of (left, top, right, bottom)
+        Boxes left out, e.g. a map's layer panel (whose keys repeat the layers' colours).
+
+    Returns
+    -------
+    int
+    """
+    import numpy as np
+
+    pixels = np.asarray(image, dtype=int).copy()
+    for left, top, right, bottom in exclude:
+        pixels[max(top, 0):max(bottom, 0), max(left, 0):max(right, 0)] = -999
+    return int((np.abs(pixels - np.array(colour)).max(axis=2) <= tolerance).sum())
 
 
 def render(html_path: str | Path, *, width: int = 1000, height: int = 700,

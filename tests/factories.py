@@ -10,6 +10,16 @@ from shapely.geometry import LineString, Point
 
 from corredor.network import CRS, Network
 
+#: A sourcing spec on ``small.gpkg`` (a ``make_network`` of nodes a, b, c): buyer at c,
+#: candidates A at a and B at b.
+SMALL_SOURCING_SPEC = (
+    "name: small-sourcing\nnetwork: small.gpkg\nlayers: {flood: none}\n"
+    "buyer: {node: c, name: plant}\ncandidates:\n"
+    "  - {name: A, node: a, price_usd_per_truckload: 1000}\n"
+    "  - {name: B, node: b, price_usd_per_truckload: 1100}\n"
+    "weekly_truckloads: 7\ninventory_days: 2\nmonte_carlo: {runs: 5, seed: 1}\n"
+)
+
 
 def make_network(
     coords: dict[str, tuple[float, float]],

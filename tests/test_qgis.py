@@ -106,7 +106,7 @@ def every_geopackage(tmp_path_factory):
     from corredor.cli import cli
     from corredor.outputs.export import write_network
 
-    from factories import COORDS, DEMAND, LINKS, SCENARIO, make_network
+    from factories import COORDS, DEMAND, LINKS, SCENARIO, SMALL_SOURCING_SPEC, make_network
 
     folder = tmp_path_factory.mktemp("every")
     network = make_network(COORDS, LINKS)
@@ -115,13 +115,7 @@ def every_geopackage(tmp_path_factory):
     (folder / "small.yaml").write_text(SCENARIO, encoding="utf-8")
     (folder / "other.yaml").write_text(SCENARIO.replace("a-b-0", "b-c-1"), encoding="utf-8")
     write_network(network, folder / "network.gpkg")
-    (folder / "spec.yaml").write_text(
-        "name: small-sourcing\nnetwork: small.gpkg\nlayers: {flood: none}\n"
-        "buyer: {node: c, name: plant}\ncandidates:\n"
-        "  - {name: A, node: a, price_usd_per_truckload: 1000}\n"
-        "  - {name: B, node: b, price_usd_per_truckload: 1100}\n"
-        "weekly_truckloads: 7\ninventory_days: 2\nmonte_carlo: {runs: 5, seed: 1}\n",
-        encoding="utf-8")
+    (folder / "spec.yaml").write_text(SMALL_SOURCING_SPEC, encoding="utf-8")
     runner = CliRunner()
     commands = [
         ["run", folder / "small.yaml", "-o", folder / "one"],

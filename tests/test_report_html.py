@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corredor.errors import CorredorError
-from corredor.outputs.html import report_html
+from corredor.outputs.html import report_html, run_map
 from corredor.outputs.maps import plot_flow_change, plot_timeline
 from corredor.outputs.summary import run_summary
 from corredor.outputs.text import COLUMNS, WORDS
@@ -20,12 +20,18 @@ SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "bajio-bridges-20
 
 
 @pytest.fixture(scope="module")
-def bajio(tmp_path_factory):
+def bajio_outcome(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("CORREDOR_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     prepared = prepare(str(SCENARIO))
     outcome = run(prepared)
     mp.undo()
+    return prepared, outcome
+
+
+@pytest.fixture(scope="module")
+def bajio(bajio_outcome, tmp_path_factory):
+    prepared, outcome = bajio_outcome
     scenario, result, table = prepared.scenario, outcome.simulation, outcome.edges
     summary = run_summary(prepared.network, prepared.demand, scenario, result, table,
                           flood_grade=prepared.flood_grade)
@@ -81,6 +87,31 @@ def test_report_in_spanish_has_no_english_left(bajio):
     left = sorted(text for text in english if len(text) > 3 and "{" not in text
                   and re.search(rf"(?<![\w-]){re.escape(text)}(?![\w-])", seen))
     assert not left, left
+
+
+def test_run_map_draws_each_link_once_and_opens_on_the_closed_bridges(bajio_outcome, bajio):
+    prepared, outcome = bajio_outcome
+    simulation, network = outcome.simulation, prepared.network
+    fragment = run_map(network, outcome.edges, simulation.facility_flows, simulation.worst_day,
+                       lang="es")
+    start = fragment.index("corredorMap({") + len("corredorMap(")
+    spec, _ = json.JSONDecoder().raw_decode(fragment, start)
+    sources = spec["style"]["sources"]
+    links = sources["network"]["data"]["features"]
+    assert len(links) == network.edges["link_id"].nunique()  # both directions in one feature
+    two_way = next(f["properties"] for f in links if f["properties"].get("change", 0) > 100)
+    assert " / " in two_way["each"] and two_way["worst"] > two_way["base"]
+    closed = [f for f in sources["degraded"]["data"]["features"] if f["properties"].get("closed")]
+    assert {f["properties"]["ref"] for f in closed} == {"MEX-45D", "MEX-45"}
+    west, south, east, north = spec["bounds"]
+    assert west < -101.5 < east and south < 21.0 < north and east - west < 3
+    assert [layer["key"] for layer in spec["layers"]] == [
+        "network", "baseline", "change", "bottlenecks", "degraded", "closed", "ports",
+        "crossings"]
+    assert ["change", "cambio camiones/día"] in spec["layers"][2]["fields"]
+    summary, scenario, images = bajio
+    page = report_html(summary, scenario, images, lang="es", maps={"mapa": fragment})
+    assert page.count("MapLibre GL JS") == 1 and len(page.encode()) < 15e6
 
 
 def test_report_rejects_an_unknown_language(bajio):

@@ -17,7 +17,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from browser import Page, find_chromium, render, screenshot
+from browser import Page, count_near, find_chromium, render, screenshot
 from corredor.errors import CorredorError
 from corredor.outputs.webmap import (
     MAP_TEXT,
@@ -275,13 +275,8 @@ def near(image, colour, tolerance=16, *, page: Page | None = None) -> int:
 
     With ``page``, the layer panel (whose keys repeat the layers' colours) is left out.
     """
-    pixels = np.asarray(image, dtype=int).copy()
-    if page is not None:
-        left, top, right, bottom = (round(v) for v in page.evaluate(
-            "(() => { const r = document.querySelector('.cm-panel').getBoundingClientRect();"
-            " return [r.left, r.top, r.right, r.bottom]; })()"))
-        pixels[max(top, 0):bottom, max(left, 0):right] = -999
-    return int((np.abs(pixels - np.array(colour)).max(axis=2) <= tolerance).sum())
+    exclude = (page.box(".cm-panel"),) if page is not None else ()
+    return count_near(image, colour, tolerance, exclude=exclude)
 
 
 def screen_xy(page: Page, lon: float, lat: float) -> tuple[float, float]:

@@ -26,17 +26,23 @@ from corredor.errors import CorredorError
 from corredor.mincut import min_cut
 from corredor.network import Network
 from corredor.outputs.folder import OutputFolder
+from corredor.outputs.text import LANGUAGES
 from corredor.outputs.writers import write_criticality, write_sourcing
 from corredor.pipeline import prepare_sourcing, weight_network
 from corredor.scenario import LayerInputs
 from corredor.sourcing import analyse, frontier_table
+
+#: ``--lang`` of the analysis commands: the language of report.html and the PNG map.
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default="en",
+                           show_default=True, help="Language of report.html and the map.")
 
 
 @cli.command()
 @click.argument("spec_path", metavar="SPEC.yaml", type=click.Path(dir_okay=False, path_type=Path))
 @output_folder_option
 @jobs_option
-def sourcing(spec_path: Path, output: Path, jobs: int) -> None:
+@lang_option
+def sourcing(spec_path: Path, output: Path, jobs: int, lang: str) -> None:
     """Dual sourcing: rank candidate suppliers by shared route risk and choose the split."""
     with OutputFolder.claim(output, command="sourcing") as folder:
         prepared = prepare_sourcing(spec_path)
@@ -47,7 +53,7 @@ def sourcing(spec_path: Path, output: Path, jobs: int) -> None:
                 jobs=jobs,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
-        write_sourcing(result, folder.staging, outline=map_outline())
+        write_sourcing(result, folder.staging, outline=map_outline(), lang=lang)
         folder.commit(inputs=prepared.inputs, seed=prepared.case.spec.monte_carlo.seed)
     spec = result.case.spec
     per_year = f"USD M per {spec.monte_carlo.horizon_days} days"
@@ -113,7 +119,7 @@ def sourcing(spec_path: Path, output: Path, jobs: int) -> None:
     console.print(
         f"wrote {output}/ (candidates.csv, pairs.csv, frontier.csv, draws.csv, "
         f"{'stress.csv, ' if len(result.stress) else ''}summary.json, routes.gpkg, "
-        "routes.geojson, routes.png)"
+        "routes.geojson, sites.geojson, routes.png, report.html)"
     )
 
 
@@ -187,6 +193,7 @@ class CorridorParam(click.ParamType):
     "joined by ';' with FIELD kind, state or node, e.g. --cut "
     "'kind=plant;state=01,11,22,24' 'node=us:chicago,us:detroit,us:st_louis'.",
 )
+@lang_option
 @click.option(
     "--margin",
     type=click.FloatRange(min=0),
@@ -205,6 +212,7 @@ def criticality(
     corridors: tuple[Corridor, ...],
     cuts: tuple[tuple[str, str], ...],
     margin: float,
+    lang: str,
 ) -> None:
     """Rank links, crossings, ports and corridors by what closing them costs per day."""
     with OutputFolder.claim(output, command="criticality") as folder:
@@ -227,7 +235,8 @@ def criticality(
                 cuts=found,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
-        write_criticality(weighted, result, folder.staging, top=top, outline=map_outline())
+        write_criticality(weighted, result, folder.staging, top=top, outline=map_outline(),
+                          lang=lang)
         folder.commit(inputs=[demand_path])
     console.print(
         rich_table(
@@ -282,7 +291,7 @@ def criticality(
         )
     console.print(
         f"wrote {output}/ (criticality.gpkg, criticality.geojson, criticality.png, "
-        "links.csv, nodes.csv, crossings.csv, corridors.csv"
+        "report.html, links.csv, nodes.csv, crossings.csv, corridors.csv"
         f"{', cuts.csv' if result.cuts else ''})",
         markup=False,
     )

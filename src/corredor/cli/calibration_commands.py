@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corredor.calibration import calibrate
-from corredor.cli.base import cli, console, network_option, output_folder_option
+from corredor.cli.base import cli, console, map_outline, network_option, output_folder_option
 from corredor.demand import bundled_demand, read_demand
 from corredor.network import Network
 from corredor.networks.plazas import bundled_plaza_movements, read_plaza_movements
@@ -46,7 +46,7 @@ def calibrate_command(network: Network, demand_path: str, plazas: str, holdout: 
         baseline = solve_state(weighted, demand, baseline_arrays(weighted), RerouteParams())
         result = calibrate(weighted, baseline.edge_flow, movements=movements,
                            holdout_fraction=holdout, seed=seed)
-        files = write_calibration(weighted, result, folder.staging)
+        files = write_calibration(weighted, result, folder.staging, outline=map_outline())
         folder.commit(inputs=[demand_path] + ([] if plazas in ("none", "bundled") else [plazas]),
                       seed=seed)
     console.print("Fit of the baseline truck flows to the counts:", highlight=False)

@@ -3,7 +3,9 @@
 Files: ``fit.csv`` (per set, overall and by road class and state), ``sites.csv``
 (every count site, counted and modelled), ``crossings.csv`` (BTS against the
 model), ``scatter.png``, ``calibration.gpkg`` (counted edges with their counts
-and modelled flows; plaza movements as points) and ``report.html``.
+and modelled flows; plaza movements as points) and ``report.html`` (with an
+interactive map of the counted links coloured by modelled minus counted trucks,
+and the toll plazas coloured by GEH).
 """
 
 from __future__ import annotations
@@ -16,12 +18,21 @@ import pandas as pd
 
 from corredor.calibration import Calibration
 from corredor.counts import GEH_TARGET
-from corredor.network import CRS, Network
+from corredor.network import CRS, Network, link_keys
 from corredor.outputs.cartography import plt, save_png
 from corredor.outputs.export import write_styled_gpkg
-from corredor.outputs.html import page_html
+from corredor.outputs.html import MAP_HEIGHT, page_html, states_layer
+from corredor.outputs.text import column_label, words
+from corredor.outputs.webmap import (
+    DIVERGING_COLORS,
+    Categories,
+    Diverging,
+    MapLayer,
+    Scale,
+    web_map,
+)
 
-__all__ = ["SET_LABELS", "headline_text", "write_calibration"]
+__all__ = ["PLAZA_COLOURS", "SET_LABELS", "headline_text", "write_calibration"]
 
 #: How each set of sites is named in the report.
 SET_LABELS = {
@@ -50,7 +61,8 @@ def headline_text(result: Calibration) -> list[str]:
 
 
 def write_calibration(network: Network, result: Calibration, folder: Path, *,
-                      title: str = "Modelled against counted trucks") -> list[Path]:
+                      title: str = "Modelled against counted trucks",
+                      outline: gpd.GeoDataFrame | None = None) -> list[Path]:
     """Write the report's files into ``folder`` (an output folder's staging area).
 
     Parameters
@@ -63,6 +75,8 @@ def write_calibration(network: Network, result: Calibration, folder: Path, *,
         Where to write.
     title : str
         The page's title.
+    outline : geopandas.GeoDataFrame, optional
+        State polygons drawn under the map.
 
     Returns
     -------
@@ -76,8 +90,8 @@ def write_calibration(network: Network, result: Calibration, folder: Path, *,
         frame.to_csv(folder / name, index=False, float_format="%.4f")
         written.append(folder / name)
     written.append(_scatter(result, folder / "scatter.png"))
-    written.append(write_styled_gpkg(_layers(network, result), folder / "calibration.gpkg",
-                                     styles={}))
+    layers = _layers(network, result)
+    written.append(write_styled_gpkg(layers, folder / "calibration.gpkg", styles={}))
     headline = result.headline()
     sections = [("Fit by set", list(headline.columns), _rows(headline))]
     for name in _SET_ORDER:
@@ -107,7 +121,8 @@ def write_calibration(network: Network, result: Calibration, folder: Path, *,
         "the CC BY 4.0 compilation iChocko/Datos-Viales-SICT; US BTS Border Crossing Entry Data.",
     ]
     page = page_html(title, notes, sections, {"Modelled against counted trucks/day":
-                                              folder / "scatter.png"})
+                                              folder / "scatter.png"},
+                     maps={words("en")["map_calibration"]: _map(network, layers, outline)})
     (folder / "report.html").write_text(page, encoding="utf-8")
     written.append(folder / "report.html")
     return written
@@ -167,9 +182,67 @@ def _layers(network: Network, result: Calibration) -> dict[str, gpd.GeoDataFrame
     if len(result.plazas):
         plazas = result.plazas
         modelled = sites[sites["group"] == "plaza"].set_index("site_id")
+        site = plazas["site_id"]  # the plaza's movements on one link: one count site
         layers["plazas"] = gpd.GeoDataFrame(
             plazas.drop(columns=["lon", "lat"]).assign(
-                modelled_trucks_day=plazas["movement_id"].map(modelled["modelled"]),
-                geh=plazas["movement_id"].map(modelled["geh"])),
+                site_counted_trucks_day=site.map(modelled["counted"]),
+                site_modelled_trucks_day=site.map(modelled["modelled"]),
+                geh=site.map(modelled["geh"])),
             geometry=gpd.points_from_xy(plazas["lon"], plazas["lat"]), crs=CRS)
     return layers
+
+
+#: Colours of the toll plazas by the worst GEH of their movements.
+PLAZA_COLOURS = {"geh_good": "#1a9850", "geh_fair": "#fdae61", "geh_poor": "#d73027",
+                "geh_none": "#969696"}
+
+
+def _map(network: Network, layers: dict[str, gpd.GeoDataFrame],
+         outline: gpd.GeoDataFrame | None) -> str:
+    """The report's map: one feature per counted link and site, the plazas as points."""
+    t, lang = words("en"), "en"
+    counts = layers["counts"]
+    link = pd.Series(link_keys(network), index=network.edges["edge_id"])
+    counts = counts.loc[~counts.assign(link=counts["edge_id"].map(link).to_numpy())
+                        .duplicated(["link", "site_id"]).to_numpy()]
+    differences = counts["difference_trucks_day"].abs()
+    limit = float(differences.quantile(0.95)) if len(counts) else 1.0
+    labels = {column: column_label(column, lang) for column in (
+        "name", "ref", "site_id", "counted_trucks_day", "site_modelled_trucks_day",
+        "difference_trucks_day", "geh", "set", "fit", "movements")}
+    drawn = [
+        *states_layer(outline, lang),
+        MapLayer("counts", t["layer_counted"], counts,
+                 color=Diverging("difference_trucks_day", limit=max(limit, 1.0),
+                                 colors=(DIVERGING_COLORS[0], "#c8c8c8", DIVERGING_COLORS[2])),
+                 size=Scale("counted_trucks_day", (1.0, 6.0), unit=t["trucks_day"]),
+                 fields={c: labels[c] for c in ("name", "ref", "site_id", "set",
+                                                "counted_trucks_day", "site_modelled_trucks_day",
+                                                "difference_trucks_day", "geh")}),
+    ]
+    if "plazas" in layers:
+        plazas = _plaza_points(layers["plazas"])
+        drawn.append(MapLayer(
+            "plazas", t["layer_plazas"], plazas, size=5.0, outline="#333333", kind="circle",
+            color=Categories("fit", {t[key]: colour for key, colour in PLAZA_COLOURS.items()}),
+            fields={"name": labels["name"], "movements": labels["movements"],
+                    "trucks_day": labels["counted_trucks_day"],
+                    "modelled_trucks_day": labels["site_modelled_trucks_day"],
+                    "geh": labels["geh"], "fit": labels["fit"]}))
+    return web_map(drawn, lang=lang, element_id="calibration-map", height=MAP_HEIGHT,
+                   include_library=False)
+
+
+def _plaza_points(movements: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One point per toll plaza: its movements' trucks, its sites' modelled trucks, worst GEH."""
+    t = words("en")
+    sites = movements[movements["site_id"] != ""].drop_duplicates("site_id").groupby(
+        "plaza_id").agg(modelled_trucks_day=("site_modelled_trucks_day", "sum"),
+                        geh=("geh", "max"))
+    plazas = movements.groupby("plaza_id", sort=False).agg(
+        name=("name", "first"), movements=("movement_id", "size"),
+        trucks_day=("trucks_day", "sum"), geometry=("geometry", "first")).join(sites)
+    fit = np.select([plazas["geh"] < GEH_TARGET, plazas["geh"] < 2 * GEH_TARGET,
+                     plazas["geh"].notna()], ["geh_good", "geh_fair", "geh_poor"], "geh_none")
+    return gpd.GeoDataFrame(plazas.assign(fit=[t[key] for key in fit]).reset_index(),
+                            geometry="geometry", crs=CRS)

@@ -26,6 +26,7 @@ __all__ = [
     "RUN_TABLES",
     "NetworkSummary",
     "demand_summary",
+    "frame_section",
     "headline_rows",
     "monte_carlo_summary",
     "network_summary",
@@ -329,6 +330,31 @@ def report_sections(summary: dict, lang: str = "en") -> list[tuple[str, list[str
             rows = [tuple(cell(c, r.get(c), lang) for c in columns) for r in data.get(key) or []]
             sections.append((t[title], [column_label(c, lang) for c in columns], rows))
     return sections
+
+
+def frame_section(title: str, frame: pd.DataFrame, columns: list[str], lang: str = "en"
+                  ) -> tuple[str, list[str], list[tuple]]:
+    """A table of a report: (title, headings, rows of cells) from the columns ``frame`` has.
+
+    Parameters
+    ----------
+    title : str
+        The table's heading.
+    frame : pandas.DataFrame
+        The rows, in display order.
+    columns : list of str
+        The columns shown, in order (those ``frame`` lacks are left out).
+    lang : {"en", "es"}, default "en"
+        The language of headings and of words in cells.
+
+    Returns
+    -------
+    (str, list of str, list of tuple)
+        As ``corredor.outputs.html.page_html`` takes them.
+    """
+    present = [c for c in columns if c in frame.columns]
+    rows = [tuple(cell(c, row[c], lang) for c in present) for row in records(frame[present])]
+    return title, [column_label(c, lang) for c in present], rows
 
 
 def shows_timeline(summary: dict) -> bool:

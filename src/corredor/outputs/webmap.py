@@ -95,6 +95,12 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def _top(frame: pd.DataFrame, column: str, value: float) -> str:
+    """The legend's upper end: ``≥ value`` when larger values are drawn as it."""
+    largest = pd.to_numeric(frame[column], errors="coerce").abs().max()
+    return f"≥ {_fmt(value)}" if pd.notna(largest) and largest > value else _fmt(value)
+
+
 def _finite_abs_max(frame: pd.DataFrame, column: str) -> float:
     values = pd.to_numeric(frame[column], errors="coerce").abs()
     largest = values.max()
@@ -122,7 +128,8 @@ class Ramp:
 
     def legend(self, frame: pd.DataFrame) -> str:
         stops = sorted(self.stops)
-        return _gradient([c for _, c in stops], [_fmt(v) for v in (stops[0][0], stops[-1][0])])
+        return _gradient([c for _, c in stops],
+                         [_fmt(stops[0][0]), _top(frame, self.column, stops[-1][0])])
 
 
 @dataclass(frozen=True)
@@ -237,8 +244,8 @@ class Scale:
         marks = "".join(
             f'<span class="cm-size"><span class="cm-{kind}" '
             f'style="{fill}{_size_css(kind, px)}"></span>'
-            f"{html.escape(_fmt(value))}</span>"
-            for value, px in ((low, small), (high, large))
+            f"{html.escape(label)}</span>"
+            for label, px in ((_fmt(low), small), (_top(frame, self.column, high), large))
         )
         unit = f' <span class="cm-unit">{html.escape(self.unit)}</span>' if self.unit else ""
         return f'<div class="cm-sizes">{marks}{unit}</div>'

@@ -24,7 +24,14 @@ from corredor.outputs.export import (
     write_run_layers,
     write_styled_gpkg,
 )
-from corredor.outputs.html import report_html
+from corredor.outputs.html import (
+    criticality_map,
+    monte_carlo_map,
+    page_html,
+    report_html,
+    run_map,
+    sourcing_map,
+)
 from corredor.outputs.maps import (
     plot_criticality,
     plot_exceedance,
@@ -34,6 +41,7 @@ from corredor.outputs.maps import (
     plot_timeline,
 )
 from corredor.outputs.summary import (
+    frame_section,
     monte_carlo_summary,
     run_summary,
     shows_timeline,
@@ -73,7 +81,9 @@ def write_run(prepared: Prepared, result: RunResult, folder: Path, *, lang: str 
     """Layers, summary (JSON and Markdown), timeline, maps and ``report.html`` of a run.
 
     A Monte Carlo scenario without named disruptions gets no timeline or flow-change
-    map (nothing happens in its one-day timeline): its report shows the years.
+    map (nothing happens in its one-day timeline): its report shows the years. The
+    report's interactive maps show the worst day and, for Monte Carlo runs, the
+    expected cost per simulated year of each link.
 
     Parameters
     ----------
@@ -108,7 +118,10 @@ def write_run(prepared: Prepared, result: RunResult, folder: Path, *, lang: str 
                                       "facility_flows": simulation.facility_flows})
     written.append(folder / "summary.md")
     images: dict[str, Path] = {}
+    maps: dict[str, str] = {}
     if shows_timeline(summary):
+        maps[t["map_run"]] = run_map(network, result.edges, simulation.facility_flows,
+                                     simulation.worst_day, outline=outline, lang=lang)
         images[t["fig_flow"]] = plot_flow_change(network, result.edges,
                                                  folder / "flow_change.png",
                                                  title=scenario.name, outline=outline, lang=lang)
@@ -117,8 +130,10 @@ def write_run(prepared: Prepared, result: RunResult, folder: Path, *, lang: str 
     if result.monte_carlo is not None:
         written += _write_monte_carlo(network, result.monte_carlo, folder, scenario.name,
                                       outline, lang, images)
-    (folder / "report.html").write_text(report_html(summary, scenario, images, lang=lang),
-                                        encoding="utf-8")
+        maps[t["map_mc"]] = monte_carlo_map(network, result.monte_carlo.links, result.edges,
+                                            outline=outline, lang=lang)
+    page = report_html(summary, scenario, images, lang=lang, maps=maps)
+    (folder / "report.html").write_text(page, encoding="utf-8")
     return summary, [*written, *images.values(), folder / "report.html"]
 
 
@@ -146,10 +161,12 @@ def _write_monte_carlo(network: Network, years: MonteCarloResult, folder: Path, 
 
 
 def write_criticality(network: Network, result: CriticalityResult, folder: Path, *,
-                      top: int = 20, outline: gpd.GeoDataFrame | None = None) -> list[Path]:
-    """``criticality.gpkg``/``.geojson`` (one row per edge), CSV tables and the map.
+                      top: int = 20, outline: gpd.GeoDataFrame | None = None,
+                      lang: str = "en") -> list[Path]:
+    """``criticality.gpkg``/``.geojson`` (one row per edge), CSV tables, the map and the report.
 
-    Min cuts go to ``cuts.csv`` and a ``cuts`` layer of the GeoPackage.
+    Min cuts go to ``cuts.csv`` and a ``cuts`` layer of the GeoPackage. ``report.html``
+    holds the interactive map, the ranked tables and ``criticality.png``.
 
     Parameters
     ----------
@@ -160,9 +177,11 @@ def write_criticality(network: Network, result: CriticalityResult, folder: Path,
     folder : Path
         Where to write.
     top : int, default 20
-        Links numbered on the map.
+        Links numbered on the map, in the map's "top" layer and rows of each table.
     outline : geopandas.GeoDataFrame, optional
-        State polygons drawn under the map.
+        State polygons drawn under the maps.
+    lang : {"en", "es"}, default "en"
+        Language of ``report.html`` and ``criticality.png``.
 
     Returns
     -------
@@ -182,14 +201,70 @@ def write_criticality(network: Network, result: CriticalityResult, folder: Path,
     for name, frame in tables.items():
         frame.round(4).to_csv(folder / f"{name}.csv", index=False)
         written.append(folder / f"{name}.csv")
-    written.append(plot_criticality(network, result, folder / "criticality.png", top=top,
-                                    outline=outline))
-    return written
+    t = words(lang)
+    png = plot_criticality(network, result, folder / "criticality.png", top=top,
+                           outline=outline, lang=lang)
+    page = page_html(t["criticality_report"], [t["criticality_note"]],
+                     _criticality_sections(tables, top, lang), {t["fig_criticality"]: png},
+                     lang=lang, maps={t["map_criticality"]: criticality_map(
+                         network, result, top=top, outline=outline, lang=lang)})
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    return [*written, png, folder / "report.html"]
+
+
+#: What the reports' tables show, in order (columns a frame lacks are left out).
+_IMPACT = ["impact_usd_day", "extra_cost_usd_day", "delay_cost_usd_day", "unmet_trucks_day",
+           "affected_trucks_day", "detour_ratio_mean", "captive_trucks_day",
+           "cap_extra_cost_usd_day", "cap_unmet_trucks_day"]
+_CRITICALITY_TABLES = (
+    ("links", "crit_links", ["rank", "name", "ref", "road_class", *_IMPACT]),
+    ("crossings", "crit_facilities", ["rank", "name", "kind", "observed_trucks_day", *_IMPACT]),
+    ("nodes", "crit_nodes", ["rank", "name", "kind", *_IMPACT]),
+    ("corridors", "crit_corridors", ["corridor", "links", "length_km", "trucks_day",
+                                     "captive_share", "fragility_index", "worst_link_name",
+                                     "worst_link_impact_usd_day"]),
+    ("cuts", "crit_cuts", ["region_pair", "cut", "cut_value", "name", "ref",
+                           "capacity_trucks_day"]),
+)
+_SOURCING_TABLES = (
+    ("candidates", "src_candidates", ["rank", "candidate", "landed_usd", "route_km",
+                                      "flood_closure_prob_year", "p_cut", "mean_ttr_days",
+                                      "p_shortfall", "expected_shortfall_usd",
+                                      "cvar_shortfall_usd"]),
+    ("pairs", "src_pairs", ["a", "b", "p_joint_failure", "p_both_short", "shared_km",
+                            "shared_crossings_bridges", "n_shared_critical", "cvar_50_50_usd"]),
+    ("frontier", "src_frontier", ["risk_aversion", "split", "expected_landed_cost_usd",
+                                  "expected_shortfall_cost_usd", "cvar_shortfall_usd"]),
+    ("stress", "src_stress", ["scenario", "candidate", "cut_days", "longest_outage_days",
+                              "shortfall_days", "recommended_share",
+                              "shortfall_cost_usd_at_share"]),
+)
+#: Probabilities shown as percentages (their headings say %).
+_PERCENT = ["flood_closure_prob_year", "p_cut", "p_shortfall", "p_joint_failure",
+            "p_both_short"]
+
+
+def _criticality_sections(tables: dict[str, pd.DataFrame], top: int, lang: str
+                          ) -> list[tuple[str, list[str], list]]:
+    """The criticality tables: the top ``top`` ranked rows of each, ranks as whole numbers."""
+    t, sections = words(lang), []
+    for name, title, columns in _CRITICALITY_TABLES:
+        if name not in tables:
+            continue
+        frame = tables[name]
+        if "rank" in frame.columns:
+            frame = frame.dropna(subset=["rank"]).sort_values("rank").astype({"rank": int})
+        frame = frame.dropna(axis=1, how="all")  # LP columns when no LP was solved
+        sections.append(frame_section(t[title], frame.head(top), columns, lang))
+    return sections
 
 
 def write_sourcing(result: SourcingResult, folder: Path, *,
-                   outline: gpd.GeoDataFrame | None = None) -> list[Path]:
-    """Tables (CSV), ``summary.json``, ``routes.gpkg`` / ``.geojson`` and ``routes.png``.
+                   outline: gpd.GeoDataFrame | None = None, lang: str = "en") -> list[Path]:
+    """Tables (CSV), ``summary.json``, ``routes.gpkg`` / ``.geojson``, ``routes.png``, the report.
+
+    ``report.html`` holds the recommended split, the interactive map of the routes
+    and the ranked tables.
 
     Parameters
     ----------
@@ -198,7 +273,9 @@ def write_sourcing(result: SourcingResult, folder: Path, *,
     folder : Path
         Where to write.
     outline : geopandas.GeoDataFrame, optional
-        State polygons drawn under the map.
+        State polygons drawn under the maps.
+    lang : {"en", "es"}, default "en"
+        Language of ``report.html`` and ``routes.png``.
 
     Returns
     -------
@@ -212,13 +289,31 @@ def write_sourcing(result: SourcingResult, folder: Path, *,
     for name, table in tables.items():
         table.round(4).to_csv(folder / f"{name}.csv", index=False)
         written.append(folder / f"{name}.csv")
-    written.append(write_json(sourcing_summary(result), folder / "summary.json"))
+    summary = sourcing_summary(result)
+    written.append(write_json(summary, folder / "summary.json"))
     routes, sites = routes_frame(result), sites_frame(result)
     gpkg = write_styled_gpkg({"routes": routes, "sites": sites}, folder / "routes.gpkg")
     geojson = [write_geojson([routes], folder / "routes.geojson"),
                write_geojson([sites], folder / "sites.geojson")]
-    return [*written, gpkg, *geojson, plot_routes(result, folder / "routes.png",
-                                                  outline=outline)]
+    png = plot_routes(result, folder / "routes.png", outline=outline, lang=lang)
+    t, spec = words(lang), result.case.spec
+    notes = [" ".join(spec.description.split()),
+             t["sourcing_note"].format(draws=summary["draws"], days=summary["horizon_days"],
+                                       seed=summary["seed"], buyer=spec.buyer.name),
+             t["recommended"].format(aversion=result.recommended.risk_aversion,
+                                     split=result.recommended.label())]
+    sections = [frame_section(t[title], _percent(tables[name]), columns, lang)
+                for name, title, columns in _SOURCING_TABLES if name in tables]
+    page = page_html(t["sourcing_report"].format(name=spec.name), [n for n in notes if n],
+                     sections, {t["fig_routes"]: png}, lang=lang,
+                     maps={t["map_sourcing"]: sourcing_map(result, outline=outline, lang=lang)})
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    return [*written, gpkg, *geojson, png, folder / "report.html"]
+
+
+def _percent(frame: pd.DataFrame) -> pd.DataFrame:
+    """The probability columns of ``frame`` in percent."""
+    return frame.assign(**{c: frame[c] * 100 for c in _PERCENT if c in frame.columns})
 
 
 def write_comparison(comparison: Comparison, folder: Path) -> list[Path]:
