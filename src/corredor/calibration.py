@@ -82,10 +82,6 @@ class Sites:
         """The modelled trucks/day at every site for per-edge flows."""
         return self.edges @ np.asarray(edge_flow, dtype=float)
 
-    def subset(self, mask: np.ndarray) -> Sites:
-        """The sites where ``mask`` is True."""
-        return Sites(self.table[mask].reset_index(drop=True), self.edges[np.flatnonzero(mask)])
-
     def concat(self, other: Sites) -> Sites:
         """These sites followed by ``other``."""
         return Sites(pd.concat([self.table, other.table], ignore_index=True),

@@ -13,6 +13,7 @@ from corredor.cli.base import (
     cli,
     console,
     jobs_option,
+    lang_option,
     map_outline,
     network_option,
     output_folder_option,
@@ -26,15 +27,10 @@ from corredor.errors import CorredorError
 from corredor.mincut import min_cut
 from corredor.network import Network
 from corredor.outputs.folder import OutputFolder
-from corredor.outputs.text import LANGUAGES
 from corredor.outputs.writers import write_criticality, write_sourcing
 from corredor.pipeline import prepare_sourcing, weight_network
 from corredor.scenario import LayerInputs
 from corredor.sourcing import analyse, frontier_table
-
-#: ``--lang`` of the analysis commands: the language of report.html and the PNG map.
-lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default="en",
-                           show_default=True, help="Language of report.html and the map.")
 
 
 @cli.command()

@@ -27,6 +27,7 @@ from rich.table import Table
 from corredor.boundaries import read_boundaries
 from corredor.errors import CorredorError, CorredorWarning
 from corredor.network import Network
+from corredor.outputs.text import LANGUAGES
 from corredor.pipeline import load_network
 
 #: Wide enough for the tables when output goes to a file or pipe (rich assumes 80 there).
@@ -106,6 +107,10 @@ output_folder_option = click.option(
     help="Output folder: new, empty, or written by corredor before (only the files its "
     "corredor-run.json lists are replaced; other files are never touched).",
 )
+#: ``--lang`` of every command that writes a report: the language of report.html and its maps.
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default="en",
+                           show_default=True, help="Language of report.html and the maps.")
+
 jobs_option = click.option(
     "--jobs",
     type=click.IntRange(min=1),

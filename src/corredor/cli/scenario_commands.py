@@ -11,6 +11,7 @@ from corredor.cli.base import (
     cli,
     console,
     jobs_option,
+    lang_option,
     map_outline,
     output_folder_option,
     progress_bar,
@@ -60,13 +61,7 @@ def validate(yaml_path: Path) -> None:
 @scenario_argument
 @output_folder_option
 @jobs_option
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "es"]),
-    default="en",
-    show_default=True,
-    help="Language of report.html.",
-)
+@lang_option
 def run(scenario_path: Path, output: Path, jobs: int, lang: str) -> None:
     """Run a scenario: reroute freight day by day and write the results folder."""
     with OutputFolder.claim(output, command="run") as folder:
