@@ -20,8 +20,9 @@ disrupted edges in one direction (a flooded valley, a closed motorway from
 junction to junction): its cars are the same cars from one end to the other, so
 the stretch diverts its largest lost background once, from its first tail to
 its last head. Cars with no open way round are lost (the trips are not made).
-The diversion is all or nothing on one path; spreading it by spare capacity or
-in equilibrium is the job of a congestion model, which corredor does not have yet.
+The diversion is all or nothing on one path (the diverted cars are not
+re-assigned by congestion); on the edges it loads, the diverted PCE also raises
+the volume-to-capacity ratio of the trucks' delay function (``corredor.congestion``).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ class Background:
         return extra
 
     def truck_capacity(self, base: np.ndarray, capacity_mult: np.ndarray,
-                       closed: np.ndarray) -> np.ndarray:
+                       diverted: np.ndarray) -> np.ndarray:
         """Trucks/day per edge on a day: ``m`` x baseline, less the diverted cars, >= floor.
 
         Parameters
@@ -113,20 +114,19 @@ class Background:
             Baseline truck capacity per edge (``capacity_trucks_day``).
         capacity_mult : numpy.ndarray
             Capacity multipliers of the day.
-        closed : numpy.ndarray
-            Edges closed on the day.
+        diverted : numpy.ndarray
+            PCE/day diverted onto each edge (``diverted_pce``).
 
         Returns
         -------
         numpy.ndarray
         """
         capacity = base * capacity_mult
-        extra = self.diverted_pce(capacity_mult, closed)
-        loaded = extra > 0
+        loaded = diverted > 0
         if np.any(loaded):
             floor = self.floor[loaded] * capacity_mult[loaded]
             capacity[loaded] = np.maximum(
-                capacity[loaded] - extra[loaded] / self.truck_pce[loaded],
+                capacity[loaded] - diverted[loaded] / self.truck_pce[loaded],
                 np.minimum(floor, capacity[loaded]))
         return capacity
 

@@ -29,6 +29,7 @@ from scipy.sparse import csc_matrix, csr_matrix
 from scipy.sparse.csgraph import depth_first_order, dijkstra
 
 from corredor.background import Background
+from corredor.congestion import DelayModel
 from corredor.closures import Closures, Corridor
 from corredor.config import StrictModel
 from corredor.demand import DEMAND_COLUMNS
@@ -241,29 +242,34 @@ def capacity_criticality(
     params = params or RerouteParams()
     cost = np.asarray(cost, dtype=float)
     capacity = np.where(np.isnan(capacity), np.inf, np.asarray(capacity, dtype=float))
-    model = RerouteModel.from_network(network, demand, cost=cost, capacity=capacity, params=params)
-    base = model.solve()
-    valuation = Valuation.of(demand, base, params)
     edges = network.edges
     time_h = edges["travel_time_h"].to_numpy(dtype=float) if "travel_time_h" in edges else cost * 0
+    background, delay = Background.of(network), DelayModel.of(network)
 
-    background = Background.of(network)
+    def closed_state(mask: np.ndarray) -> EdgeArrays:
+        """``mask`` closed, its background diverted to the detours."""
+        mult, diverted, state_capacity = None, None, np.where(mask, 0.0, capacity)
+        if mask.any():
+            mult = np.where(mask, 0.0, 1.0)
+            if background is not None:
+                diverted = background.diverted_pce(mult, mask)
+                state_capacity = background.truck_capacity(capacity, mult, diverted)
+        return EdgeArrays(cost, state_capacity, time_h, mask, mask, background, delay,
+                          capacity_mult=mult, diverted_pce=diverted)
 
-    def closed_capacity(mask: np.ndarray) -> np.ndarray:
-        """Capacity with ``mask`` closed and its background diverted to the detours."""
-        if background is None or not mask.any():
-            return np.where(mask, 0.0, capacity)
-        return background.truck_capacity(capacity, np.where(mask, 0.0, 1.0), mask)
-
-    def kpis(mask: np.ndarray, result, state_capacity: np.ndarray) -> dict[str, float]:
-        arrays = EdgeArrays(cost, state_capacity, time_h, mask, mask)
-        return valuation.kpis(network, arrays, result)
-
-    reference = kpis(np.zeros(len(cost), dtype=bool), base, capacity)
+    unclosed = closed_state(np.zeros(len(cost), dtype=bool))
+    breakpoints = params.congestion_breakpoints
+    model = RerouteModel.from_network(network, demand, cost=cost, capacity=capacity, params=params,
+                                      curves=unclosed.curves(breakpoints))
+    base = model.solve()
+    valuation = Valuation.of(demand, base, params)
+    reference = valuation.kpis(network, unclosed, base)
     rows = []
     for done, mask in enumerate(closed, start=1):
-        state_capacity = closed_capacity(mask)
-        state = kpis(mask, model.resolve(closed=mask, capacity=state_capacity), state_capacity)
+        arrays = closed_state(mask)
+        result = model.resolve(closed=mask, capacity=arrays.capacity,
+                               curves=arrays.curves(breakpoints))
+        state = valuation.kpis(network, arrays, result)
         rows.append((state["cost_usd"] - reference["cost_usd"],
                      state["unmet_trucks"] - reference["unmet_trucks"], state["edges_over_90pct"]))
         if progress is not None:

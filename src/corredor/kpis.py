@@ -78,9 +78,12 @@ class Valuation:
         Returns
         -------
         dict
-            ``cost_usd`` (transport + delay), ``transport_cost_usd``, ``delay_cost_usd``,
-            ``truck_hours``, ``truck_km``, ``unmet_trucks``, ``cargo_value_delayed_usd``,
-            ``edges_over_90pct``, ``disrupted_edges``, ``closed_edges``.
+            ``cost_usd`` (transport + delay), ``transport_cost_usd`` (with the
+            congestion and queue cost), ``congestion_cost_usd``, ``congestion_hours``
+            (truck-hours of congestion and queueing), ``delay_cost_usd`` (of the unmet
+            trucks), ``truck_hours``, ``truck_km``, ``unmet_trucks``,
+            ``cargo_value_delayed_usd``, ``edges_over_90pct``, ``disrupted_edges``,
+            ``closed_edges``.
         """
         flow = result.edge_flow
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -88,13 +91,21 @@ class Valuation:
         unmet = result.od["unmet_trucks_day"].to_numpy()
         unmet = np.where(unmet > 1e-9, unmet, 0.0)  # LP round-off, not trucks
         length = network.edges["length_km"].to_numpy(dtype=float)
-        transport = float(flow @ arrays.cost_usd)
+        congestion = result.delay_cost_usd
+        congestion_hours = 0.0
+        if arrays.delay is not None:
+            vot = arrays.delay.vot
+            congestion_hours = float(np.sum(np.divide(congestion, vot, out=np.zeros_like(vot),
+                                                      where=vot > 0)))
+        transport = float(flow @ arrays.cost_usd) + float(congestion.sum())
         delay = float(unmet @ self.unmet_cost_usd)
         return {
             "cost_usd": transport + delay,
             "transport_cost_usd": transport,
+            "congestion_cost_usd": float(congestion.sum()),
+            "congestion_hours": congestion_hours,
             "delay_cost_usd": delay,
-            "truck_hours": float(flow @ arrays.travel_time_h),
+            "truck_hours": float(flow @ arrays.travel_time_h) + congestion_hours,
             "truck_km": float(flow @ length),
             "unmet_trucks": float(unmet.sum()),
             "cargo_value_delayed_usd": float(unmet @ self.value_usd),

@@ -435,6 +435,7 @@ class _Evaluator:
                     arrays,
                     inputs.reroute_params,
                     warm=inputs.baseline,
+                    base=inputs.base,
                 )
                 self.solves += 1
             self.cache[key] = inputs.valuation.kpis(inputs.network, arrays, result)
@@ -442,16 +443,17 @@ class _Evaluator:
 
 
 def _baseline_still_optimal(base: EdgeArrays, baseline: RerouteResult, arrays: EdgeArrays) -> bool:
-    """True when the state only worsens edges the baseline does not use (or still fits).
+    """True when the state only worsens edges the baseline does not use.
 
-    The baseline flow stays feasible (it fits every capacity and avoids closed
-    edges) and no option became cheaper, so it is still an optimum.
+    The baseline flow meets the same costs, capacities and delays (every edge it
+    uses is unchanged) and no option became cheaper or roomier, so it is still an
+    optimum.
     """
-    flow = baseline.edge_flow
+    used = baseline.edge_flow > 1e-9
     no_cheaper = np.all(arrays.cost_usd >= base.cost_usd - 1e-9)
-    fits = np.all(flow <= arrays.capacity + 1e-9)
-    avoids_closed = not np.any(flow[arrays.closed] > 1e-9)
-    return bool(no_cheaper and fits and avoids_closed)
+    no_roomier = np.all(arrays.capacity <= base.capacity) and (
+        arrays.wait_shift_h is None or np.all(arrays.wait_shift_h >= 0))
+    return bool(no_cheaper and no_roomier and not np.any(arrays.changed(base) & used))
 
 
 # -- processes --------------------------------------------------------------------

@@ -359,6 +359,7 @@ def weight_network(network: Network, layers: LayerInputs,
             flood=rasters, flood_grade=grade, flood_band=layers.flood_band,
             capacity_params=layers.capacity,
             crime_params=layers.crime_params, cost_params=layers.cost,
+            delay_params=layers.delay,
         )
     except CorredorError as exc:
         if where is None:

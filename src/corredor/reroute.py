@@ -4,26 +4,47 @@ Path-based multi-commodity min-cost flow, one commodity per demand row ``k``
 (rows with the same origin and destination stay separate commodities, each
 with its own cargo value and unmet penalty)::
 
-    min  sum_p c_p x_p + sum_k M_k u_k
+    min  sum_p c_p x_p + sum_k M_k u_k + sum_e sum_j m_ej s_ej
     s.t. sum_{p in P_k} x_p + u_k = d_k           for every commodity k  (dual pi_k)
-         sum_{p ni e} x_p        <= cap_e         for every capacitated e (dual mu_e <= 0)
-         x, u >= 0
+         sum_{p ni e} x_p - sum_j s_ej <= 0       for every priced e     (dual mu_e <= 0)
+         sum_{p ni e} x_p        <= cap_e         for every other capacitated e (dual mu_e)
+         0 <= s_ej <= w_ej,  x, u >= 0
 
 ``x_p`` is trucks/day on path ``p``, ``c_p`` its cost (sum of the edge costs),
 ``u_k`` the unmet trucks/day of commodity ``k`` priced at ``M_k``. The unmet
 variables make every state feasible, so a closed network still has an answer.
+``s_ej`` fills segment ``j`` of edge ``e``'s piecewise-linear delay cost
+(``corredor.congestion.Curves``: width ``w_ej`` trucks/day, slope ``m_ej`` USD per
+truck, non-decreasing, so the cheap segments fill first and the widths add up
+to the capacity, the last breakpoint); an edge without a delay function keeps
+its plain capacity row. With a single breakpoint and zero slopes the LP is the
+hard-capacity LP.
 
 Column generation: the restricted master starts from each commodity's
 cheapest path (plus any warm-start paths) and is solved by HiGHS through PuLP
 (presolve off: about 10x faster on these LPs, measured). Pricing is one
 Dijkstra per origin (``corredor.routing.shortest_paths``) on reduced edge costs
-``c_e - mu_e``; a path enters when its reduced cost ``sp_k - pi_k`` is below
+``c_e + p_e`` with ``p_e = -mu_e`` (for a priced edge, its marginal delay cost);
+a path enters when its reduced cost ``sp_k - pi_k`` is below
 ``-tolerance * max(1, |pi_k|)``. The loop stops when no path enters or when the
-Lagrangian bound ``sum_e mu_e cap_e + sum_k d_k min(sp_k, M_k)`` is within
-``tolerance`` (relative) of the master's objective; both prove optimality of
-the full LP to that tolerance. Capacity rows are created only for edges some
-column uses: an edge without a row carries no flow and its price is 0, so the
-reported duals are a dual solution of the full problem.
+Lagrangian bound ``sum_k d_k min(sp_k, M_k) - sum_{hard e} p_e cap_e + sum_{priced e}
+sum_j w_ej min(0, m_ej - p_e)`` is within ``tolerance`` (relative) of the
+master's objective; both prove optimality of the full LP to that tolerance.
+Capacity rows are created only for edges some column uses: an edge without a
+row carries no flow, and its price is 0 (hard capacity) or its first slope
+``m_e1`` (priced), so the reported duals are a dual solution of the full problem.
+
+**Minimal change** (``RerouteParams.minimal_change``): among the many optima of
+a disrupted state (equal-cost paths, trucks of different ODs swapping a
+crossing), column generation returns an arbitrary one, and the flow change
+against the baseline would show that reshuffling. ``solve(reference=baseline)``
+therefore solves a second stage over the final column pool: minimise
+``sum_p |x_p - b_p| + sum_k |u_k - b_k|`` (``b``: the reference solution's path
+flows and unmet trucks) subject to the same rows and the cost staying within
+``minimal_change_tolerance`` (relative, at least 1 USD) of the optimum. The pool
+holds every reference path that is still open (the warm start), so trucks whose
+paths the disruption does not touch keep them. Duals and prices stay those of
+the cost-optimal stage.
 
 Unmet penalty (``RerouteParams``): by default ``M_k = max(value_usd_per_truck x
 0.6 % per day, floor)``, the share from Hummels & Schaur (2013) and the floor
@@ -49,9 +70,10 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 import pulp
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from corredor.config import StrictModel
+from corredor.congestion import Curves
 from corredor.demand import DEMAND_COLUMNS
 from corredor.errors import CorredorError, SolverError
 from corredor.lp import solve as lp_solve
@@ -103,6 +125,47 @@ class RerouteParams(StrictModel):
         description="relative optimality tolerance of column generation (reduced costs and "
         "the Lagrangian gap)",
     )
+    congestion_breakpoints: tuple[float, ...] = Field(
+        (0.5, 0.7, 0.85, 0.95, 1.0), min_length=1, max_length=20,
+        description="assumption: fractions of each edge's truck capacity where the piecewise-"
+        "linear delay cost meets the delay function (increasing, the last 1: the hard capacity)",
+    )
+    reassign: Literal["affected", "all"] = Field(
+        "affected",
+        description="which trucks a disrupted state re-routes: 'affected' (the trips whose "
+        "baseline route uses an edge the state changes, the unmet ones, and those caught in the "
+        "jams the detours cause, see spillover_utilisation; every other trip keeps its baseline route "
+        "as a fixed load) or 'all' (the whole system optimum again)",
+    )
+    spillover_utilisation: float = Field(
+        0.99, gt=0, le=1,
+        description="assumption: with reassign 'affected', a trip that kept its route is re-"
+        "routed too when the re-routed trucks fill an edge on its route to this share of its "
+        "capacity (a jam the detours cause)",
+    )
+    max_spillover_rounds: int = Field(
+        10, ge=0, le=100,
+        description="re-solves that widen the re-routed trips by spill-over (reassign "
+        "'affected')",
+    )
+    minimal_change: bool = Field(
+        True,
+        description="second stage after a disrupted solve: the optimum closest to the baseline "
+        "flows (see corredor.reroute)",
+    )
+    minimal_change_tolerance: float = Field(
+        1e-6, ge=0, lt=0.1,
+        description="relative cost the second stage may add to the optimum (at least 1 USD)",
+    )
+
+    @field_validator("congestion_breakpoints")
+    @classmethod
+    def _increasing_to_one(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        points = np.asarray(value, dtype=float)
+        if not (np.all(points > 0) and np.all(np.diff(points) > 0) and points[-1] == 1.0):
+            raise ValueError(f"must increase from above 0 to exactly 1 (the capacity), got "
+                             f"{list(value)}")
+        return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,6 +178,10 @@ class RerouteResult:
     with ``od`` the demand row position and ``edge_ids`` the ';'-joined edges.
     ``capacity_trucks_day`` is the capacity the LP saw (0 on closed edges).
     ``gap_usd`` bounds how far ``objective_usd`` can be above the full LP optimum.
+    ``delay_cost_usd`` is the piecewise-linear delay cost per edge (0 without delay
+    functions); ``moved_trucks_day`` the second stage's ``sum |x - b|`` (NaN when
+    there was no second stage). ``path_edges`` holds the edge indices of each row
+    of ``paths``.
     """
 
     objective_usd: float
@@ -126,6 +193,9 @@ class RerouteResult:
     iterations: int
     solver: str
     gap_usd: float
+    delay_cost_usd: np.ndarray
+    moved_trucks_day: float = float("nan")
+    path_edges: tuple[np.ndarray, ...] = ()
 
     def edges_frame(self, network: Network) -> pd.DataFrame:
         """Per edge: flow, capacity, utilisation (NaN where capacity is 0) and dual price."""
@@ -150,6 +220,7 @@ class _Master(NamedTuple):
     u: np.ndarray  # unmet trucks/day per active commodity
     pi: np.ndarray  # demand-row duals per active commodity
     price: np.ndarray  # capacity price per edge, -mu_e >= 0
+    s: np.ndarray  # trucks/day per segment variable
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,6 +233,31 @@ class _State:
     cost: np.ndarray
     capacity: np.ndarray  # inf where uncapacitated
     closed: np.ndarray
+    curves: Curves | None
+
+    @cached_property
+    def priced(self) -> np.ndarray:
+        """Edges whose capacity row carries delay segments."""
+        if self.curves is None:
+            return np.zeros(len(self.cost), dtype=bool)
+        return self.curves.priced & np.isfinite(self.capacity)
+
+    @cached_property
+    def zero_price(self) -> np.ndarray:
+        """Each edge's price without a row: its first slope where priced, else 0."""
+        if self.curves is None:
+            return np.zeros(len(self.cost))
+        return np.where(self.priced, self.curves.slope[:, 0], 0.0)
+
+    def lagrangian_edges(self, price: np.ndarray) -> float:
+        """The edges' part of the Lagrangian bound at capacity prices ``price``."""
+        hard = np.isfinite(self.capacity) & ~self.priced
+        total = float(-price[hard] @ self.capacity[hard])
+        if self.curves is not None and self.priced.any():
+            e = self.priced
+            total += float(np.sum(self.curves.width[e]
+                                  * np.minimum(0.0, self.curves.slope[e] - price[e, None])))
+        return total
 
     @cached_property
     def usable(self) -> np.ndarray:
@@ -197,10 +293,12 @@ class RerouteModel:
         self.unmet: dict[int, pulp.LpVariable] = {}
         self.demand_rows: dict[int, pulp.LpConstraint] = {}
         self.capacity_rows: dict[int, pulp.LpConstraint] = {}
+        self.segments: list[tuple[int, float, pulp.LpVariable]] = []  # (edge, slope, variable)
         self._seen: dict[int, set[bytes]] = defaultdict(set)
         self._highs = None  # the HiGHS model PuLP built, kept for warm re-solves
         self._col_pos: list[int] = []  # HiGHS column of each entry of ``columns``
         self._row_pos: dict[int, int] = {}  # HiGHS row of each capacity row, by edge
+        self._seg_pos: list[int] = []  # HiGHS column of each entry of ``segments``
         objective = pulp.LpAffineExpression()
         for k in state.active:
             unmet = self.problem.add_variable(f"u{k:07d}", lowBound=0)
@@ -224,17 +322,19 @@ class RerouteModel:
         closed: np.ndarray | None = None,
         params: RerouteParams | None = None,
         initial_paths: pd.DataFrame | None = None,
+        curves: Curves | None = None,
     ) -> RerouteModel:
         """A model seeded with each commodity's cheapest open path.
 
         ``cost`` is USD per truck trip per edge (>= 0), ``capacity`` trucks/day
         per edge (``inf`` or NaN: uncapacitated; 0 behaves as closed), ``closed``
-        a mask of unavailable edges. ``initial_paths`` (a ``RerouteResult.paths``
-        solved with the same demand table) warm-starts the pool; paths through
-        closed edges are dropped.
+        a mask of unavailable edges, ``curves`` the delay costs of the state
+        (``EdgeArrays.curves``; None: hard capacities only). ``initial_paths`` (a
+        ``RerouteResult.paths`` solved with the same demand table) warm-starts the
+        pool; paths through closed edges are dropped.
         """
         params = params or RerouteParams()
-        state = _check_state(network, demand, cost, capacity, closed, params)
+        state = _check_state(network, demand, cost, capacity, closed, params, curves)
         model = cls(network, state, params)
         if initial_paths is not None:
             for k, edges in _parse_paths(network, state, initial_paths):
@@ -248,12 +348,15 @@ class RerouteModel:
         cost: np.ndarray | None = None,
         capacity: np.ndarray | None = None,
         closed: np.ndarray | None = None,
+        curves: Curves | None = None,
+        reference: RerouteResult | None = None,
     ) -> RerouteResult:
         """Solve another state of the same network and demand, warm-started from this pool.
 
         Arguments left out keep this model's values (pass an all-False ``closed``
-        to reopen everything). Columns through closed edges are dropped; this
-        model is left unchanged.
+        to reopen everything; ``curves`` must be given again when the capacity
+        changes). Columns through closed edges are dropped; this model is left
+        unchanged. ``reference`` is passed on to ``solve``.
         """
         old = self.state
         state = _check_state(
@@ -263,40 +366,46 @@ class RerouteModel:
             old.capacity if capacity is None else capacity,
             old.closed if closed is None else closed,
             self.params,
+            old.curves if curves is None else curves,
         )
         model = type(self)(self.network, state, self.params)
         for k, edges, _, _ in self.columns:
             model._add_column(k, edges)
         model._seed()
-        return model.solve()
+        return model.solve(reference=reference)
 
-    def solve(self) -> RerouteResult:
-        """Column generation to optimality; ``SolverError`` on anything else."""
+    def solve(self, *, reference: RerouteResult | None = None) -> RerouteResult:
+        """Column generation to optimality; ``SolverError`` on anything else.
+
+        With ``reference`` (a solution of another state of this network and demand,
+        usually the baseline) and ``RerouteParams.minimal_change``, the optimum
+        closest to it is returned (the module's second stage).
+        """
         state, tol = self.state, self.params.tolerance
         ks = np.array(list(self.demand_rows), dtype=np.int64)
         if not len(ks):
             empty = np.zeros(0)
-            return self._result(_Master("none", empty, empty, empty, np.zeros(len(state.cost))),
-                                0, 0.0)
+            none = _Master("none", empty, empty, empty, np.zeros(len(state.cost)), empty)
+            return self._result(none, 0, 0.0)
         pairs = state.pairs(list(ks))
-        finite = np.isfinite(state.capacity)
         gap = objective = np.inf
         for iteration in range(1, self.params.max_iterations + 1):
             master = self._solve_master()
             pi, price = master.pi, master.price
-            objective = float(master.x @ self._costs() + master.u @ state.penalty[ks])
+            objective = self._objective(master)
             found = shortest_paths(
                 self.network, pairs, weight=state.cost + price, removed=~state.usable
             )
-            bound = float(-price[finite] @ state.capacity[finite]) + float(
+            bound = state.lagrangian_edges(price) + float(
                 state.trucks[ks] @ np.minimum(found.cost, state.penalty[ks])
             )
             gap = max(objective - bound, 0.0)
-            if gap <= tol * max(1.0, abs(objective)):
-                return self._result(master, iteration, gap)
             entering = np.flatnonzero(found.cost - pi < -tol * np.maximum(1.0, np.abs(pi)))
-            added = [self._add_column(int(ks[i]), found.edges[i]) for i in entering]
-            if not any(added):
+            if gap <= tol * max(1.0, abs(objective)) or not any(
+                [self._add_column(int(ks[i]), found.edges[i]) for i in entering]
+            ):
+                if reference is not None and self.params.minimal_change:
+                    return self._minimal_change(master, reference, objective, iteration, gap)
                 return self._result(master, iteration, gap)
         raise SolverError(
             f"column generation did not converge in reroute.max_iterations="
@@ -312,7 +421,8 @@ class RerouteModel:
         if not ks:
             return
         found = shortest_paths(
-            self.network, self.state.pairs(ks), weight=self.state.cost, removed=~self.state.usable
+            self.network, self.state.pairs(ks), weight=self.state.cost + self.state.zero_price,
+            removed=~self.state.usable,
         )
         for k, edges, reachable in zip(ks, found.edges, found.reachable, strict=True):
             if reachable:
@@ -331,18 +441,41 @@ class RerouteModel:
         for e in edges[np.isfinite(self.state.capacity[edges])]:
             row = self.capacity_rows.get(int(e))
             if row is None:
-                row = pulp.LpConstraint(
-                    pulp.LpAffineExpression(), pulp.LpConstraintLE, f"c{e:07d}",
-                    float(self.state.capacity[e]),
-                )
-                self.problem.addConstraint(row)
-                self.capacity_rows[int(e)] = row
+                row = self._capacity_row(int(e))
             row.addInPlace(var)
         self.columns.append((k, edges, cost, var))
         return True
 
+    def _capacity_row(self, e: int) -> pulp.LpConstraint:
+        """Edge ``e``'s capacity row: plain, or with its delay segments (module docstring)."""
+        state = self.state
+        if not state.priced[e]:
+            row = pulp.LpConstraint(pulp.LpAffineExpression(), pulp.LpConstraintLE,
+                                    f"c{e:07d}", float(state.capacity[e]))
+        else:
+            assert state.curves is not None
+            terms = []
+            for j, (width, slope) in enumerate(zip(state.curves.width[e], state.curves.slope[e],
+                                                   strict=True)):
+                segment = self.problem.add_variable(f"s{e:07d}_{j:02d}", lowBound=0,
+                                                    upBound=float(width))
+                self.problem.objective.addterm(segment, float(slope))
+                self.segments.append((e, float(slope), segment))
+                terms.append((segment, -1.0))
+            row = pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
+                                    f"c{e:07d}", 0.0)
+        self.problem.addConstraint(row)
+        self.capacity_rows[e] = row
+        return row
+
     def _costs(self) -> np.ndarray:
         return np.array([cost for _, _, cost, _ in self.columns])
+
+    def _objective(self, master: _Master) -> float:
+        slopes = np.array([slope for _, slope, _ in self.segments])
+        ks = list(self.demand_rows)
+        return float(master.x @ self._costs() + master.u @ self.state.penalty[ks]
+                     + (master.s @ slopes if len(slopes) else 0.0))
 
     def _solve_master(self) -> _Master:
         """Solve the restricted master.
@@ -355,18 +488,26 @@ class RerouteModel:
             values = np.array([var.varValue or 0.0 for *_, var in self.columns])
             unmet = np.array([var.varValue or 0.0 for var in self.unmet.values()])
             pi = np.array([row.pi or 0.0 for row in self.demand_rows.values()])
-            price = np.zeros(len(self.state.cost))
+            segments = np.array([var.varValue or 0.0 for *_, var in self.segments])
+            price = self.state.zero_price.copy()
             for e, row in self.capacity_rows.items():
                 price[e] = -(row.pi or 0.0)
             if name == "highs":
                 self._highs = self.problem.solverModel
                 self._col_pos = [var.index for *_, var in self.columns]
                 self._row_pos = {e: row.index for e, row in self.capacity_rows.items()}
-            return _Master(name, values, unmet, pi, np.maximum(price, 0.0))
+                self._seg_pos = [var.index for *_, var in self.segments]
+            return _Master(name, values, unmet, pi, np.maximum(price, 0.0), segments)
         highs = self._highs
         for e in sorted(self.capacity_rows.keys() - self._row_pos.keys()):
             self._row_pos[e] = highs.getNumRow()
-            highs.addRow(-np.inf, float(self.state.capacity[e]), 0, [], [])
+            priced = bool(self.state.priced[e])
+            highs.addRow(-np.inf, 0.0 if priced else float(self.state.capacity[e]), 0, [], [])
+        for e, slope, var in self.segments[len(self._seg_pos):]:
+            self._seg_pos.append(highs.getNumCol())
+            highs.addCol(slope, 0.0, float(var.upBound), 1, np.array([self._row_pos[e]],
+                                                                     dtype=np.int32),
+                         np.array([-1.0]))
         for k, edges, cost, _ in self.columns[len(self._col_pos):]:
             rows = [self.demand_rows[k].index]
             rows += [self._row_pos[int(e)] for e in edges if int(e) in self._row_pos]
@@ -383,7 +524,7 @@ class RerouteModel:
             )
         solution = highs.getSolution()
         col, dual = np.asarray(solution.col_value), np.asarray(solution.row_dual)
-        price = np.zeros(len(self.state.cost))
+        price = self.state.zero_price.copy()
         edges_with_rows = np.fromiter(self._row_pos.keys(), dtype=np.int64)
         price[edges_with_rows] = -dual[np.fromiter(self._row_pos.values(), dtype=np.int64)]
         return _Master(
@@ -392,9 +533,58 @@ class RerouteModel:
             col[[var.index for var in self.unmet.values()]],
             dual[[row.index for row in self.demand_rows.values()]],
             np.maximum(price, 0.0),
+            col[self._seg_pos] if self._seg_pos else np.zeros(0),
         )
 
-    def _result(self, master: _Master, iterations: int, gap: float) -> RerouteResult:
+    def _minimal_change(self, master: _Master, reference: RerouteResult, objective: float,
+                        iterations: int, gap: float) -> RerouteResult:
+        """The optimum closest to ``reference`` over the pool (module docstring).
+
+        ``|x - b|`` is ``x - b + 2 y`` with ``y >= b - x, y >= 0``, so the second
+        stage adds one variable and one row per reference path (and per unmet
+        reference commodity) to a new problem sharing this model's variables and rows.
+        """
+        state = self.state
+        flows: dict[tuple[int, bytes], float] = defaultdict(float)
+        for (k, edges), flow in zip(_parse_paths(self.network, state, reference.paths),
+                                    reference.paths["flow_trucks_day"], strict=True):
+            flows[(k, edges.tobytes())] += float(flow)
+        ref_unmet = reference.od["unmet_trucks_day"].to_numpy(dtype=float)
+        if len(ref_unmet) != len(state.demand):
+            raise CorredorError("minimal change: the reference solution is for another demand "
+                                f"table ({len(ref_unmet)} rows, not {len(state.demand)})")
+        stage = pulp.LpProblem("reroute_minimal_change", pulp.LpMinimize)
+        for row in [*self.demand_rows.values(), *self.capacity_rows.values()]:
+            stage.addConstraint(row)
+        budget = objective + max(self.params.minimal_change_tolerance * abs(objective), 1.0)
+        stage.addConstraint(pulp.LpConstraint(self.problem.objective, pulp.LpConstraintLE,
+                                              "budget", budget))
+        deviation = pulp.LpAffineExpression()
+        pairs = [(var, flows.get((k, edges.tobytes()), 0.0)) for k, edges, _, var in self.columns]
+        pairs += [(var, float(ref_unmet[k])) for k, var in self.unmet.items()]
+        for i, (var, b) in enumerate(pairs):
+            deviation.addterm(var, 1.0)
+            if b > FLOW_EPS:
+                below = stage.add_variable(f"y{i:07d}", lowBound=0)
+                deviation.addterm(below, 2.0)
+                stage.addConstraint(pulp.LpConstraint(
+                    pulp.LpAffineExpression([(below, 1.0), (var, 1.0)]), pulp.LpConstraintGE,
+                    f"m{i:07d}", b))
+        stage.setObjective(deviation)
+        solver = _run(stage, self.params)
+        x = np.array([var.varValue or 0.0 for *_, var in self.columns])
+        u = np.array([var.varValue or 0.0 for var in self.unmet.values()])
+        segments = np.array([var.varValue or 0.0 for *_, var in self.segments])
+        pooled = {(k, edges.tobytes()) for k, edges, _, _ in self.columns}
+        moved = float(sum(abs((var.varValue or 0.0) - b) for var, b in pairs)
+                      + sum(b for key, b in flows.items()  # paths dropped as closed
+                            if key not in pooled and key[0] in self.demand_rows))
+        self._highs = None  # the HiGHS model no longer matches the variables' values
+        return self._result(master._replace(solver=solver, x=x, u=u, s=segments), iterations,
+                            gap, moved=moved)
+
+    def _result(self, master: _Master, iterations: int, gap: float,
+                moved: float = float("nan")) -> RerouteResult:
         """Tidy the final master solution; also leaves the values on ``problem``'s variables."""
         state = self.state
         n_rows, n_edges = len(state.demand), len(state.cost)
@@ -436,7 +626,10 @@ class RerouteModel:
                 "edge_ids": [";".join(edge_ids[e]) for e in edge_lists],
             }
         ).sort_values(["od", "flow_trucks_day"], ascending=[True, False], kind="stable")
-        objective = float(spent.sum() + unmet @ state.penalty)
+        path_edges = tuple(edge_lists[i] for i in paths.index)
+        delay = (np.zeros(n_edges) if state.curves is None
+                 else np.where(state.priced, state.curves.cost_usd(edge_flow), 0.0))
+        objective = float(spent.sum() + unmet @ state.penalty + delay.sum())
         return RerouteResult(
             objective_usd=objective,
             edge_flow=edge_flow,
@@ -447,6 +640,9 @@ class RerouteModel:
             iterations=iterations,
             solver=master.solver,
             gap_usd=gap,
+            delay_cost_usd=delay,
+            moved_trucks_day=moved,
+            path_edges=path_edges,
         )
 
 
@@ -468,6 +664,7 @@ def _check_state(
     capacity: np.ndarray,
     closed: np.ndarray | None,
     params: RerouteParams,
+    curves: Curves | None = None,
 ) -> _State:
     """Validate demand and per-edge arrays; every fault in one ``CorredorError``."""
     n = len(network.edges)
@@ -518,7 +715,9 @@ def _check_state(
     else:
         penalty = np.maximum(value * params.delay_cost_share_per_day,
                              path_cost_bound(network, cost) + PENALTY_MARGIN_USD)
-    return _State(demand, trucks, penalty, cost, capacity, closed)
+    if curves is not None and curves.width.shape[0] != n:
+        raise CorredorError(f"curves: need one row per edge ({n}), got {curves.width.shape[0]}")
+    return _State(demand, trucks, penalty, cost, capacity, closed, curves)
 
 
 def path_cost_bound(network: Network, cost: np.ndarray) -> float:

@@ -25,6 +25,7 @@ from corredor.config import StrictModel, YamlFile, load_yaml
 from corredor.layers.capacity import CapacityParams
 from corredor.layers.cost import CostParams
 from corredor.layers.crime import CrimeParams
+from corredor.layers.delay import DelayParams
 from corredor.reroute import RerouteParams
 from corredor.selectors import Selector
 
@@ -61,6 +62,15 @@ class Effect(StrictModel):
         None, ge=0, le=1000, description="percent added to each edge's cost (0..1,000)")
     wait_hours: float | None = Field(
         None, ge=0, le=720, description="hours of waiting added per truck (0..720, a month)")
+    wait_minutes: float | None = Field(
+        None, ge=-1440, le=43200,
+        description="minutes added to (negative: taken from) the queue wait of crossings and "
+        "port gates, clamped at 0; on other edges a positive value is a fixed wait "
+        "(-1440..43200)")
+    lanes: int | None = Field(
+        None, ge=0, le=40,
+        description="lanes open per direction: capacity x lanes / the edge's lanes (0 closes; "
+        "0..40)")
     theft_factor: float | None = Field(
         None, ge=0, le=100, description="multiplies the theft rate (0..100)")
 
@@ -71,7 +81,8 @@ class Effect(StrictModel):
         ):
             raise ValueError(
                 "no effect: give close: true or one of capacity_factor, speed_factor, "
-                "cost_surcharge_usd, cost_surcharge_pct, wait_hours, theft_factor"
+                "cost_surcharge_usd, cost_surcharge_pct, wait_hours, wait_minutes, lanes, "
+                "theft_factor"
             )
         return self
 
@@ -223,6 +234,7 @@ class LayerInputs(StrictModel):
     capacity: CapacityParams = Field(default_factory=CapacityParams)
     crime_params: CrimeParams = Field(default_factory=CrimeParams)
     cost: CostParams = Field(default_factory=CostParams)
+    delay: DelayParams = Field(default_factory=DelayParams)
 
 
 class Scenario(StrictModel):

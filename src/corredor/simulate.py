@@ -17,7 +17,7 @@ import pandas as pd
 from corredor.kpis import SATURATION, Valuation
 from corredor.layers.cost import CostParams
 from corredor.network import Network
-from corredor.reroute import RerouteModel, RerouteParams, RerouteResult
+from corredor.reroute import FLOW_EPS, RerouteModel, RerouteParams, RerouteResult
 from corredor.states import ActiveDisruption, EdgeArrays, baseline_arrays, state_on_day
 
 __all__ = ["SimulationResult", "edge_table", "facility_flows", "simulate", "solve_state"]
@@ -87,7 +87,7 @@ def simulate(
         if key not in states:
             states[key] = (
                 arrays,
-                solve_state(network, demand, arrays, reroute_params, warm=baseline),
+                solve_state(network, demand, arrays, reroute_params, warm=baseline, base=base),
             )
         day_state.append(key)
         if progress is not None:
@@ -156,8 +156,17 @@ def solve_state(
     params: RerouteParams,
     *,
     warm: RerouteResult | None = None,
+    base: EdgeArrays | None = None,
 ) -> RerouteResult:
     """Reroute one network state, warm-started from ``warm``'s paths when given.
+
+    ``warm`` (the baseline, in every caller) is also the reference of the minimal-
+    change second stage (``RerouteParams.minimal_change``), so the flows that
+    change are the ones the state's changes move. With ``base`` (the arrays
+    ``warm`` was solved on) and ``RerouteParams.reassign == "affected"``, only the
+    trips whose baseline route uses an edge the state changes (and the unmet ones)
+    are re-routed; the others keep their baseline routes as a fixed load, which
+    takes its capacity and raises the delay the re-routed trucks meet.
 
     Parameters
     ----------
@@ -171,11 +180,15 @@ def solve_state(
         LP settings.
     warm : RerouteResult, optional
         A solution of another state whose paths seed the column pool.
+    base : EdgeArrays, optional
+        The state ``warm`` solves.
 
     Returns
     -------
     RerouteResult
     """
+    if warm is not None and base is not None and params.reassign == "affected":
+        return _solve_affected(network, demand, arrays, params, warm, base)
     model = RerouteModel.from_network(
         network,
         demand,
@@ -184,8 +197,99 @@ def solve_state(
         closed=arrays.closed,
         params=params,
         initial_paths=None if warm is None else warm.paths,
+        curves=arrays.curves(params.congestion_breakpoints),
     )
-    return model.solve()
+    return model.solve(reference=warm)
+
+
+def _solve_affected(network: Network, demand: pd.DataFrame, arrays: EdgeArrays,
+                    params: RerouteParams, baseline: RerouteResult,
+                    base: EdgeArrays) -> RerouteResult:
+    """``solve_state`` for the affected trips only, merged with the fixed ones.
+
+    The affected trips are those whose baseline route uses an edge the state
+    changes (and the unmet ones). When their new routes fill an edge beyond its
+    baseline flow to ``RerouteParams.spillover_utilisation`` of its capacity, the
+    trips whose routes use it join them and the solve is repeated (at most
+    ``max_spillover_rounds`` times): a jam the detours cause moves the trips
+    caught in it, and nothing else moves.
+    """
+    changed = arrays.changed(base)
+    paths = baseline.paths
+    path_od = paths["od"].to_numpy()
+    affected = np.zeros(len(demand), dtype=bool)
+    affected[path_od[[bool(changed[edges].any()) for edges in baseline.path_edges]]] = True
+    affected |= (baseline.od["unmet_trucks_day"].to_numpy() > 0) & changed.any()
+    if not affected.any():
+        return baseline
+    result = baseline
+    for _ in range(params.max_spillover_rounds + 1):
+        result = _solve_with_fixed(network, demand, arrays, params, baseline, affected)
+        with np.errstate(invalid="ignore"):
+            raised = (result.edge_flow > baseline.edge_flow + FLOW_EPS) & (
+                result.edge_flow >= params.spillover_utilisation * arrays.capacity)
+        caught = np.zeros(len(demand), dtype=bool)
+        caught[path_od[[bool(raised[edges].any()) for edges in baseline.path_edges]]] = True
+        if not np.any(caught & ~affected):
+            break
+        affected |= caught
+    return result
+
+
+def _solve_with_fixed(network: Network, demand: pd.DataFrame, arrays: EdgeArrays,
+                      params: RerouteParams, baseline: RerouteResult,
+                      affected: np.ndarray) -> RerouteResult:
+    """Re-route the ``affected`` demand rows; the others keep their baseline paths."""
+    paths = baseline.paths
+    fixed = ~affected[paths["od"].to_numpy()]
+    n_edges = len(arrays.cost_usd)
+    fixed_edges = [edges for edges, keep in zip(baseline.path_edges, fixed, strict=True) if keep]
+    load = np.bincount(
+        np.concatenate(fixed_edges) if fixed_edges else np.zeros(0, dtype=np.int64),
+        weights=np.repeat(paths["flow_trucks_day"].to_numpy()[fixed],
+                          [len(edges) for edges in fixed_edges]),
+        minlength=n_edges)
+    breakpoints = params.congestion_breakpoints
+    model = RerouteModel.from_network(
+        network,
+        demand.assign(trucks_day=np.where(affected, demand["trucks_day"].to_numpy(dtype=float),
+                                          0.0)),
+        cost=arrays.cost_usd,
+        capacity=np.maximum(arrays.capacity - load, 0.0),
+        closed=arrays.closed,
+        params=params,
+        initial_paths=paths[~fixed],
+        curves=arrays.curves(breakpoints, load=load),
+    )
+    part = model.solve(reference=baseline)
+    flow = load + part.edge_flow
+    full = arrays.curves(breakpoints)
+    delay = (np.zeros(n_edges) if full is None else np.where(
+        full.priced & np.isfinite(arrays.capacity), full.cost_usd(flow), 0.0))
+    od = baseline.od.copy()
+    od.loc[affected] = part.od.loc[affected]
+    merged = pd.concat([paths[fixed], part.paths], ignore_index=True)
+    edges_of = [*fixed_edges, *part.path_edges]
+    order = merged.sort_values(["od", "flow_trucks_day"], ascending=[True, False],
+                               kind="stable").index
+    penalty = od["unmet_penalty_usd_per_truck"].to_numpy(dtype=float)
+    objective = float(merged["flow_trucks_day"] @ merged["cost_usd_per_truck"]
+                      + od["unmet_trucks_day"].to_numpy(dtype=float) @ penalty + delay.sum())
+    usable = ~arrays.closed & (arrays.capacity > 0)
+    return RerouteResult(
+        objective_usd=objective,
+        edge_flow=flow,
+        edge_dual_usd=part.edge_dual_usd,
+        capacity_trucks_day=np.where(usable, arrays.capacity, 0.0),
+        od=od,
+        paths=merged.loc[order].reset_index(drop=True),
+        iterations=part.iterations,
+        solver=part.solver,
+        gap_usd=part.gap_usd,
+        delay_cost_usd=delay,
+        moved_trucks_day=part.moved_trucks_day,
+        path_edges=tuple(edges_of[i] for i in order),
+    )
 
 
 def _timeline(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corredor.background import Background
+from corredor.congestion import Curves, DelayModel
 from corredor.layers.cost import CostParams
 from corredor.network import Network
 from corredor.scenario import Disruption, Effect, Timing
@@ -28,8 +29,11 @@ __all__ = ["ActiveDisruption", "EdgeArrays", "baseline_arrays", "state_on_day"]
 class EdgeArrays:
     """Per-edge inputs of one network state (all arrays have one entry per edge).
 
-    ``background`` is the network's background traffic (``corredor.background``), the
-    same object in every state of a network; None when the edges carry none.
+    ``background`` is the network's background traffic (``corredor.background``) and
+    ``delay`` its delay functions (``corredor.congestion``), the same objects in every
+    state of a network; None when the edges carry none. ``capacity_mult``,
+    ``diverted_pce`` and ``wait_shift_h`` are the state's changes to the delay
+    functions (None: the baseline's 1, 0 and 0).
     """
 
     cost_usd: np.ndarray
@@ -38,13 +42,52 @@ class EdgeArrays:
     closed: np.ndarray
     disrupted: np.ndarray
     background: Background | None = None
+    delay: DelayModel | None = None
+    capacity_mult: np.ndarray | None = None
+    diverted_pce: np.ndarray | None = None
+    wait_shift_h: np.ndarray | None = None
 
     def key(self) -> str:
         """A fingerprint: equal keys mean the same rerouting problem."""
         digest = hashlib.sha1(usedforsecurity=False)
-        for array in (self.cost_usd, self.capacity, self.closed):
-            digest.update(np.ascontiguousarray(array).tobytes())
+        for array in (self.cost_usd, self.capacity, self.closed, self.capacity_mult,
+                      self.diverted_pce, self.wait_shift_h):
+            digest.update(b"-" if array is None else np.ascontiguousarray(array).tobytes())
         return digest.hexdigest()
+
+    def curves(self, breakpoints: tuple[float, ...],
+               load: np.ndarray | None = None) -> Curves | None:
+        """The state's piecewise-linear delay costs (None without delay functions).
+
+        ``load``: fixed trucks/day per edge, for the curves of the room left
+        (``corredor.congestion.DelayModel.curves``).
+        """
+        if self.delay is None:
+            return None
+        return self.delay.curves(self.capacity, breakpoints, load=load, **self._changes())
+
+    def changed(self, base: EdgeArrays) -> np.ndarray:
+        """Edges whose cost, capacity, closure or delay inputs differ from ``base``'s."""
+        mask = ((self.cost_usd != base.cost_usd) | (self.capacity != base.capacity)
+                | (self.closed != base.closed))
+        for mine, theirs, neutral in ((self.capacity_mult, base.capacity_mult, 1.0),
+                                      (self.diverted_pce, base.diverted_pce, 0.0),
+                                      (self.wait_shift_h, base.wait_shift_h, 0.0)):
+            if mine is not None or theirs is not None:
+                a = np.full(len(mask), neutral) if mine is None else mine
+                b = np.full(len(mask), neutral) if theirs is None else theirs
+                mask |= a != b
+        return mask
+
+    def delay_h(self, flow: np.ndarray) -> np.ndarray:
+        """Congestion and queue hours per truck on every edge at ``flow`` (0 without delay)."""
+        if self.delay is None:
+            return np.zeros(len(self.capacity))
+        return self.delay.hours_per_truck(flow, self.capacity, **self._changes())
+
+    def _changes(self) -> dict[str, np.ndarray | None]:
+        return {"capacity_mult": self.capacity_mult, "diverted_pce": self.diverted_pce,
+                "wait_shift_h": self.wait_shift_h}
 
 
 @dataclass(frozen=True)
@@ -88,6 +131,7 @@ def baseline_arrays(network: Network) -> EdgeArrays:
         closed=np.zeros(len(edges), dtype=bool),
         disrupted=np.zeros(len(edges), dtype=bool),
         background=Background.of(network),
+        delay=DelayModel.of(network),
     )
 
 
@@ -104,7 +148,10 @@ def state_on_day(
     closed edge is removed while its disruption is fully active and reopens
     with capacity growing linearly through the recovery days. The background
     traffic an edge loses with its capacity loads its detour
-    (``corredor.background``).
+    (``corredor.background``). ``wait_minutes`` shifts the queue of a crossing or
+    port gate (``corredor.congestion``); on an edge without a queue a positive
+    shift is a fixed wait like ``wait_hours`` and a negative one does nothing.
+    ``lanes`` scales capacity by the open lanes over the edge's ``lanes``.
 
     Parameters
     ----------
@@ -130,6 +177,7 @@ def state_on_day(
     theft_mult = np.ones(n)
     surcharge = np.zeros(n)
     wait_h = np.zeros(n)
+    shift_h = np.zeros(n)
     closed = np.zeros(n, dtype=bool)
     disrupted = np.zeros(n, dtype=bool)
     for item in active:
@@ -154,6 +202,15 @@ def state_on_day(
             surcharge[mask] += level * effect.cost_surcharge_pct / 100.0 * base.cost_usd[mask]
         if effect.wait_hours is not None:
             wait_h[mask] += level * effect.wait_hours
+        if effect.wait_minutes is not None:
+            shift_h[mask] += level * effect.wait_minutes / 60.0
+        if effect.lanes is not None:
+            lanes = edges["lanes"].to_numpy(dtype=float)[mask]
+            factor = np.where(lanes > 0, np.minimum(effect.lanes / lanes, 10.0), 1.0)
+            capacity_mult[mask] *= 1.0 - level * (1.0 - factor)
+    queued = (np.zeros(n, dtype=bool) if base.delay is None else base.delay.kind == "queue")
+    wait_h += np.where(queued, 0.0, np.maximum(shift_h, 0.0))
+    shift_h = np.where(queued, shift_h, 0.0)
     time_cost = edges["cost_time_usd"].to_numpy(dtype=float)
     theft_cost = edges["cost_theft_usd"].to_numpy(dtype=float)
     cost = (
@@ -164,9 +221,11 @@ def state_on_day(
         + surcharge
     )
     capacity = base.capacity * capacity_mult
+    diverted = None
     if base.background is not None and np.any(capacity_mult < 1):
-        capacity = base.background.truck_capacity(base.capacity, capacity_mult,
-                                                  closed | (capacity <= 0))
+        diverted = base.background.diverted_pce(capacity_mult, closed | (capacity <= 0))
+        capacity = base.background.truck_capacity(base.capacity, capacity_mult, diverted)
+    changed = np.any(capacity_mult != 1)
     return EdgeArrays(
         cost_usd=cost,
         capacity=capacity,
@@ -174,4 +233,8 @@ def state_on_day(
         closed=closed | (base.capacity * capacity_mult <= 0),
         disrupted=disrupted,
         background=base.background,
+        delay=base.delay,
+        capacity_mult=capacity_mult if changed else None,
+        diverted_pce=diverted if diverted is not None and np.any(diverted > 0) else None,
+        wait_shift_h=shift_h if np.any(shift_h != 0) else None,
     )

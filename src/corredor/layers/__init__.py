@@ -2,7 +2,8 @@
 
 Each layer is a function ``Network -> Network`` that adds edge columns;
 ``apply_layers`` runs them in the order the cost needs (capacity, crime,
-flood, then cost, which reads the theft and flood columns).
+flood, then cost, which reads the theft and flood columns, then the delay
+functions of congestion and queues, ``corredor.layers.delay``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from corredor.layers.crime import (
     read_sesnsp,
     scale_theft,
 )
+from corredor.layers.delay import DelayParams, apply_delay
 from corredor.layers.flood import FragilityCurve, apply_flood
 from corredor.network import Network
 
@@ -31,10 +33,12 @@ __all__ = [
     "CapacityParams",
     "CostParams",
     "CrimeParams",
+    "DelayParams",
     "FragilityCurve",
     "apply_capacity",
     "apply_cost",
     "apply_crime",
+    "apply_delay",
     "apply_flood",
     "apply_layers",
     "scale_theft",
@@ -53,6 +57,7 @@ def apply_layers(
     flood_grade: str = "user raster",
     flood_band: int | None = None,
     cost_params: CostParams | None = None,
+    delay_params: DelayParams | None = None,
 ) -> Network:
     """Capacity, crime, flood (when rasters are given) and cost columns on every edge.
 
@@ -75,7 +80,7 @@ def apply_layers(
         Polygons for length-weighted theft assignment.
     flood : mapping of int to path, optional
         Depth raster per return period.
-    capacity_params, crime_params, cost_params : optional
+    capacity_params, crime_params, cost_params, delay_params : optional
         Layer parameters (defaults documented in each class).
     flood_curve : FragilityCurve, optional
         Depth to closure probability and days.
@@ -97,4 +102,5 @@ def apply_layers(
     if flood:
         network = apply_flood(network, flood, curve=flood_curve, grade=flood_grade,
                               band=flood_band)
-    return apply_cost(network, params=cost_params)
+    network = apply_cost(network, params=cost_params)
+    return apply_delay(network, params=delay_params, cost_params=cost_params)
