@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from factories import make_network
 
 from corredor.congestion import DelayModel, queue_j_for_wait, queue_wait_h
 from corredor.layers import apply_layers
@@ -14,6 +13,8 @@ from corredor.reroute import RerouteModel, RerouteParams
 from corredor.scenario import Effect, Timing
 from corredor.simulate import solve_state
 from corredor.states import ActiveDisruption, EdgeArrays, baseline_arrays, state_on_day
+
+from factories import make_network
 
 VOT = 60.0
 
@@ -166,7 +167,7 @@ def test_two_routes_split_where_their_marginal_costs_are_equal():
         network, demand_of(("o", "d", 1000.0)), cost=cost, capacity=capacity,
         curves=model.curves(capacity, breakpoints)).solve()
 
-    def marginal(f: float) -> float:  # d/df [f * t0 * 0.15 * (f / C)^4 * VOT] = 5 t0 0.15 (f/C)^4 VOT
+    def marginal(f: float) -> float:  # d/df [f t0 0.15 (f / C)^4 VOT] = 5 t0 0.15 (f / C)^4 VOT
         return 5 * 2.0 * 0.15 * (f / 800) ** 4 * VOT
 
     lo, hi = 0.0, 1000.0  # bisection on f_A: c_A + m(f_A) = c_B + m(1000 - f_A)
@@ -276,8 +277,44 @@ def test_breakpoints_must_end_at_the_capacity():
 
 
 def test_edge_arrays_changed_names_exactly_the_edges_a_state_touches():
-    weighted, demand, close = knock_on_case()
+    weighted, _, close = knock_on_case()
     base = baseline_arrays(weighted)
     state = state_on_day(weighted, base, [close], 0, weighted_cost_params())
     assert list(weighted.edges["edge_id"][state.changed(base)]) == ["b-d-3:fwd"]
     assert not EdgeArrays.changed(base, base).any()
+
+
+def test_the_bajio_closure_moves_on_mex15_north_of_mazatlan_only_trips_through_the_bridges():
+    """Flow changes caused by the disruption only: on MEX-15 in Sonora and Sinaloa only the
+    trips whose baseline route crossed the closed León-Silao bridges change; with every trip
+    re-optimised (reassign: all), unrelated ones moved there (e.g. Los Angeles-Querétaro)."""
+    from corredor import pipeline
+
+    prepared = pipeline.prepare("scenarios/bajio-bridges-2024.yaml")
+    network, demand = prepared.network, prepared.demand
+    base = baseline_arrays(network)
+    baseline = solve_state(network, demand, base, prepared.reroute_params)
+    state = state_on_day(network, base, prepared.active, 3, prepared.cost_params)
+    result = solve_state(network, demand, state, prepared.reroute_params, warm=baseline,
+                         base=base)
+    everything = solve_state(network, demand, state, prepared.reroute_params.model_copy(
+        update={"reassign": "all"}), warm=baseline, base=base)
+    edges = network.edges
+    mazatlan = network.nodes.set_index("node_id").geometry["mx:mazatlan"].y
+    north = (edges["ref"].astype(str).str.contains("MEX-15", regex=False)
+             & (edges.geometry.representative_point().y > mazatlan)).to_numpy()
+
+    def on_north(solution) -> pd.Series:
+        flows = [(k, f) for k, f, e in zip(solution.paths["od"], solution.paths["flow_trucks_day"],
+                                           solution.path_edges, strict=True) if north[e].any()]
+        return pd.DataFrame(flows, columns=["od", "flow"]).groupby("od")["flow"].sum()
+
+    def moved(solution) -> set[int]:
+        change = on_north(solution).sub(on_north(baseline), fill_value=0.0)
+        return set(change.index[change.abs() > 1e-6])
+
+    changed = state.changed(base)
+    through = {k for k, e in zip(baseline.paths["od"], baseline.path_edges, strict=True)
+               if changed[e].any()}
+    assert moved(result) and moved(result) <= through  # trips to and from the closed stretch
+    assert not moved(everything) <= through

@@ -42,7 +42,7 @@ import numpy as np
 
 from corredor.network import Network
 
-__all__ = ["DELAY_COLUMNS", "Curves", "DelayModel", "queue_wait_h", "queue_j_for_wait"]
+__all__ = ["DELAY_COLUMNS", "Curves", "DelayModel", "queue_j_for_wait", "queue_wait_h"]
 
 #: Edge columns the delay layer writes and ``DelayModel`` reads.
 DELAY_COLUMNS = (
@@ -214,7 +214,8 @@ class DelayModel:
         f = flow.reshape(n, -1)  # one column per flow vector
 
         def per_edge(values: np.ndarray | None, fill: float) -> np.ndarray:
-            return (np.full(n, fill) if values is None else np.asarray(values, dtype=float))[:, None]
+            column = np.full(n, fill) if values is None else np.asarray(values, dtype=float)
+            return column[:, None]
 
         mult, extra = per_edge(capacity_mult, 1.0), per_edge(diverted_pce, 0.0)
         shift, cap = per_edge(wait_shift_h, 0.0), np.asarray(capacity, dtype=float)[:, None]

@@ -29,9 +29,9 @@ from scipy.sparse import csc_matrix, csr_matrix
 from scipy.sparse.csgraph import depth_first_order, dijkstra
 
 from corredor.background import Background
-from corredor.congestion import DelayModel
 from corredor.closures import Closures, Corridor
 from corredor.config import StrictModel
+from corredor.congestion import DelayModel
 from corredor.demand import DEMAND_COLUMNS
 from corredor.errors import CorredorError
 from corredor.graph import MIN_WEIGHT, CompiledGraph, WeightedCSR

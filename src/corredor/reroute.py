@@ -133,9 +133,9 @@ class RerouteParams(StrictModel):
     reassign: Literal["affected", "all"] = Field(
         "affected",
         description="which trucks a disrupted state re-routes: 'affected' (the trips whose "
-        "baseline route uses an edge the state changes, the unmet ones, and those caught in the "
-        "jams the detours cause, see spillover_utilisation; every other trip keeps its baseline route "
-        "as a fixed load) or 'all' (the whole system optimum again)",
+        "baseline route uses an edge the state changes, the unmet ones, and those caught in "
+        "the jams the detours cause, see spillover_utilisation; every other trip keeps its "
+        "baseline route as a fixed load) or 'all' (the whole system optimum again)",
     )
     spillover_utilisation: float = Field(
         0.99, gt=0, le=1,
@@ -172,8 +172,9 @@ class RerouteParams(StrictModel):
 class RerouteResult:
     """An optimal rerouting: flows, costs, unmet demand and bottleneck prices.
 
-    ``edge_dual_usd`` is what one more truck/day of capacity on the edge would
-    save per day (>= 0; 0 where the capacity does not bind). ``od`` has one row
+    ``edge_dual_usd`` is the marginal cost of one more truck/day on the edge beyond
+    its own cost (>= 0): the slope of its delay cost where it has one, plus what
+    one more truck/day of capacity would save where the capacity binds. ``od`` has one row
     per demand row, in demand order; ``paths`` one row per path carrying flow,
     with ``od`` the demand row position and ``edge_ids`` the ';'-joined edges.
     ``capacity_trucks_day`` is the capacity the LP saw (0 on closed edges).

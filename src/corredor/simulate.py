@@ -20,7 +20,8 @@ from corredor.network import Network
 from corredor.reroute import FLOW_EPS, RerouteModel, RerouteParams, RerouteResult
 from corredor.states import ActiveDisruption, EdgeArrays, baseline_arrays, state_on_day
 
-__all__ = ["SimulationResult", "edge_table", "facility_flows", "simulate", "solve_state"]
+__all__ = ["SimulationResult", "edge_table", "facility_flows", "facility_waits", "simulate",
+           "solve_state"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,58 @@ def facility_flows(
         rows.append(row)
     columns = ["facility", "kind", "baseline", *(f"day_{day}" for day in range(len(day_state)))]
     return pd.DataFrame(rows, columns=columns)  # columns even without crossings or ports
+
+
+def facility_waits(network: Network, arrays: EdgeArrays, flow: np.ndarray) -> pd.DataFrame:
+    """Queue waits at border crossings (northbound) and port gates in one state.
+
+    Columns: ``facility``, ``kind``, ``flow_trucks_day``, ``capacity_trucks_day``,
+    ``utilisation``, ``wait_min`` (the queueing delay at ``flow``; for a port, the
+    flow-weighted mean of its two gate directions), ``published_wait_min`` (NaN where
+    none) and ``wait_source``. Empty without delay functions.
+
+    Parameters
+    ----------
+    network : Network
+        The weighted network.
+    arrays : EdgeArrays
+        The state.
+    flow : numpy.ndarray
+        Trucks/day per edge.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    columns = ["facility", "kind", "flow_trucks_day", "capacity_trucks_day", "utilisation",
+               "wait_min", "published_wait_min", "wait_source"]
+    if arrays.delay is None:
+        return pd.DataFrame(columns=columns)
+    edges = network.edges
+    wait = arrays.delay_h(flow) * 60.0
+    queue = arrays.delay.kind == "queue"
+    north = queue & (edges["road_class"] == "border").to_numpy() & edges["edge_id"].str.endswith(
+        ":fwd").to_numpy()
+    published = edges.get("wait_published_min", pd.Series(np.nan, index=edges.index))
+    source = edges.get("wait_source", pd.Series("", index=edges.index)).fillna("")
+    rows = []
+    for i in np.flatnonzero(north):
+        rows.append((edges["name"].iat[i], "crossing", flow[i], arrays.capacity[i], wait[i],
+                     published.iat[i], source.iat[i]))
+    gate = queue & (edges["road_class"] == "port_access").to_numpy()
+    port_names = network.nodes.set_index("node_id")["name"]
+    ports = np.where(edges["u"].isin(port_names.index) & edges["u"].str.startswith("port"),
+                     edges["u"], edges["v"])
+    for port in sorted(set(ports[gate])):
+        mask = gate & (ports == port)
+        total = float(flow[mask].sum())
+        mean = float(flow[mask] @ wait[mask] / total) if total > 0 else float(wait[mask].mean())
+        rows.append((port_names.get(port, port), "port", total, float(arrays.capacity[mask].sum()),
+                     mean, np.nan, source[mask].iat[0]))
+    table = pd.DataFrame(rows, columns=[c for c in columns if c != "utilisation"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table.insert(4, "utilisation", table["flow_trucks_day"] / table["capacity_trucks_day"])
+    return table
 
 
 def solve_state(
@@ -345,9 +398,12 @@ def _totals(timeline: pd.DataFrame, baseline_unmet: float) -> dict[str, float]:
 
 
 def edge_table(network: Network, result: SimulationResult) -> pd.DataFrame:
-    """Per edge: baseline and worst-day flows, their change, utilisation and flags.
+    """Per edge: baseline and worst-day flows, their change, utilisation, delay and flags.
 
-    The "disrupted" columns describe the day with the highest extra cost.
+    The "disrupted" columns describe the day with the highest extra cost; the
+    ``*_delay_min`` columns are the congestion or queue minutes per truck
+    (``corredor.congestion``) and ``bottleneck_price_usd`` the worst day's marginal
+    cost of one more truck on the edge (the LP's capacity dual).
 
     Parameters
     ----------
@@ -368,6 +424,8 @@ def edge_table(network: Network, result: SimulationResult) -> pd.DataFrame:
         base_util = np.where(base_capacity > 0, base.edge_flow / base_capacity, np.nan)
         worst_util = np.where(arrays.capacity > 0, worst.edge_flow / arrays.capacity, np.nan)
     edges = network.edges
+    base_delay = result.baseline_arrays.delay_h(base.edge_flow) * 60.0
+    worst_delay = arrays.delay_h(worst.edge_flow) * 60.0
     return pd.DataFrame(
         {
             "edge_id": edges["edge_id"].to_numpy(),
@@ -380,6 +438,9 @@ def edge_table(network: Network, result: SimulationResult) -> pd.DataFrame:
                 np.isfinite(arrays.capacity), arrays.capacity, np.nan
             ),
             "bottleneck_price_usd": worst.edge_dual_usd,
+            "baseline_delay_min": base_delay,
+            "disrupted_delay_min": worst_delay,
+            "extra_delay_min": worst_delay - base_delay,
             "disrupted_cost_usd": arrays.cost_usd,
             "is_disrupted": arrays.disrupted | _ever_disrupted(result),
             "is_closed": arrays.closed,

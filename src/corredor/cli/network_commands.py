@@ -20,6 +20,7 @@ from corredor.cli.base import (
 )
 from corredor.demand import bundled_demand, read_demand
 from corredor.errors import CorredorError
+from corredor.layers import apply_layers
 from corredor.layers.crime import CrimeParams
 from corredor.network import Network
 from corredor.networks.facilities import (
@@ -58,7 +59,10 @@ from corredor.outputs.export import (
 from corredor.outputs.maps import plot_network
 from corredor.outputs.summary import demand_summary, network_summary
 from corredor.pipeline import weight_network
+from corredor.reroute import RerouteParams
 from corredor.scenario import LayerInputs
+from corredor.simulate import facility_waits, solve_state
+from corredor.states import baseline_arrays
 
 #: An input file that must exist (click reports a missing one with exit code 2).
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -98,6 +102,16 @@ def info(network: Network, demand_path: str | None) -> None:
         console.print(
             rich_table(demand_summary(demand), "Demand by segment (trucks/day, USD M/day)")
         )
+        weighted = apply_layers(network)
+        arrays = baseline_arrays(weighted)
+        baseline = solve_state(weighted, demand, arrays, RerouteParams())
+        waits = facility_waits(weighted, arrays, baseline.edge_flow)
+        if len(waits):
+            shown = waits[(waits["flow_trucks_day"] > 0.05) | waits["published_wait_min"].notna()]
+            console.print(rich_table(
+                shown.drop(columns="wait_source").round(2),
+                "Baseline queue waits at crossings (northbound) and port gates: modelled at the "
+                "baseline LP flow vs published average (minutes per truck)"))
 
 
 class FloodRasterParam(click.ParamType):

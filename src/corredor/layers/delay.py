@@ -137,8 +137,8 @@ def apply_delay(network: Network, *, params: DelayParams | None = None,
     if params.port_gate_wait_minutes is not None and port.any():
         x = _port_utilisation(network, edges, port)
         port &= (x > 0) & (x <= 1)
-        j[port] = queue_j_for_wait(params.port_gate_wait_minutes / 60.0, x[port],
-                                   capacity[port], hours[port])
+        wait_h = np.full(int(port.sum()), params.port_gate_wait_minutes / 60.0)
+        j[port] = queue_j_for_wait(wait_h, x[port], capacity[port], hours[port])
         utilisation[port] = x[port]
         source[port] = (f"DelayParams.port_gate_wait_minutes = {params.port_gate_wait_minutes:g} "
                         "at the port's average truck flow")

@@ -18,7 +18,7 @@ from corredor.network import Network, undirected_links
 from corredor.outputs.export import json_scalar
 from corredor.outputs.text import cell, column_label, format_cell, words
 from corredor.scenario import MonteCarlo, Scenario
-from corredor.simulate import SimulationResult
+from corredor.simulate import SimulationResult, facility_waits
 from corredor.sourcing import SourcingResult, SourcingSpec
 
 __all__ = [
@@ -200,6 +200,7 @@ def run_summary(
         "affected_od_pairs": records(affected.head(top)),
         "affected_od_pair_count": len(affected),
         "facilities_changed": records(_facilities_changed(result)),
+        "crossing_waits": records(_waits(network, result)),
     }
     return rounded(summary)
 
@@ -214,7 +215,7 @@ def _edge_tables(network: Network, table: pd.DataFrame, top: int
         newly_over_90pct=lambda f: f["over_90pct"] & ~(f["baseline_utilisation"] > SATURATION),
     )
     bottlenecks = (
-        joined[(joined["bottleneck_price_usd"] > 1e-6) | joined["over_90pct"]]
+        joined[joined["over_90pct"]]
         .sort_values(["newly_over_90pct", "bottleneck_price_usd"], ascending=False)
         .head(top)
     )
@@ -245,6 +246,23 @@ def _affected_od_pairs(demand: pd.DataFrame, result: SimulationResult, network: 
     return affected.sort_values(["unmet_trucks_day", "extra_cost_usd_day"], ascending=False)
 
 
+def _waits(network: Network, result: SimulationResult) -> pd.DataFrame:
+    """Queue minutes per truck at each used crossing and port: published, baseline, worst day."""
+    arrays, worst = result.worst_state
+    base = facility_waits(network, result.baseline_arrays, result.baseline.edge_flow)
+    if not len(base):
+        return pd.DataFrame(columns=["facility", "kind", "published_wait_min",
+                                     "baseline_wait_min", "worst_wait_min"])
+    day = facility_waits(network, arrays, worst.edge_flow)
+    table = pd.DataFrame({
+        "facility": base["facility"], "kind": base["kind"],
+        "published_wait_min": base["published_wait_min"],
+        "baseline_wait_min": base["wait_min"], "worst_wait_min": day["wait_min"],
+        "baseline": base["flow_trucks_day"], "worst_day": day["flow_trucks_day"],
+    })
+    return table[(table["baseline"] > 0.05) | (table["worst_day"] > 0.05)]
+
+
 def _facilities_changed(result: SimulationResult) -> pd.DataFrame:
     """Crossings and ports whose flow on the worst day differs from the baseline."""
     flows = result.facility_flows
@@ -261,8 +279,10 @@ RUN_TABLES = (
                                  "disrupted_flow_trucks_day", "disrupted_utilisation"]),
     ("bottlenecks", "bottlenecks", ["name", "ref", "baseline_utilisation",
                                     "disrupted_utilisation", "newly_over_90pct",
-                                    "bottleneck_price_usd"]),
+                                    "bottleneck_price_usd", "extra_delay_min"]),
     ("facilities_changed", "facilities", ["facility", "kind", "baseline", "worst_day"]),
+    ("crossing_waits", "waits", ["facility", "kind", "published_wait_min", "baseline_wait_min",
+                                 "worst_wait_min"]),
     ("affected_od_pairs", "od", ["origin_name", "destination_name", "segment", "trucks_day",
                                  "baseline_cost_usd_per_truck", "disrupted_cost_usd_per_truck",
                                  "unmet_trucks_day"]),
