@@ -9,7 +9,7 @@ import pytest
 from corredor.congestion import DelayModel, queue_j_for_wait, queue_wait_h
 from corredor.layers import apply_layers
 from corredor.layers.delay import DelayParams, apply_delay
-from corredor.reroute import RerouteModel, RerouteParams
+from corredor.reroute import RerouteModel, RerouteParams, SegmentLimit
 from corredor.scenario import Effect, Timing
 from corredor.simulate import solve_state
 from corredor.states import ActiveDisruption, EdgeArrays, baseline_arrays, state_on_day
@@ -318,3 +318,73 @@ def test_the_bajio_closure_moves_on_mex15_north_of_mazatlan_only_trips_through_t
                if changed[e].any()}
     assert moved(result) and moved(result) <= through  # trips to and from the closed stretch
     assert not moved(everything) <= through
+
+
+# -- perishables and segment limits --------------------------------------------------------
+
+
+def two_speeds():
+    """o -> d: a fast toll road (cost 200, 1 h) or a slow free road (cost 150, 3 h)."""
+    network = make_network({"o": (-100, 20), "d": (-99, 20), "g": (-99.5, 20.5)},
+                           [("o", "d", 80.0), ("o", "g", 60.0), ("g", "d", 60.0)],
+                           two_way=False)
+    cost = np.array([200.0, 75.0, 75.0])
+    time_h = np.array([1.0, 1.5, 1.5])
+    return network, cost, time_h
+
+
+def test_perishable_cargo_takes_the_faster_road_when_its_hours_cost_more():
+    network, cost, time_h = two_speeds()
+    demand = demand_of(("o", "d", 10.0), ("o", "d", 10.0)).assign(
+        value_usd_per_truck=[50_000.0, 50_000.0], value_loss_pct_per_hour=[np.nan, 0.1])
+    result = RerouteModel.from_network(network, demand, cost=cost, capacity=np.full(3, np.inf),
+                                       time_h=time_h).solve()
+    fast = result.paths[result.paths["edge_ids"] == "o-d-0:fwd"]
+    # ordinary row: 150 < 200; perishable: 150 + 3 h x USD 50 = 300 > 200 + 1 h x 50 = 250
+    assert list(fast["od"]) == [1]
+    assert result.od.at[1, "cost_usd_per_truck"] == pytest.approx(250.0)
+    assert result.od.at[0, "cost_usd_per_truck"] == pytest.approx(150.0)
+    assert result.paths.loc[fast.index, "cargo_time_usd_per_truck"].iloc[0] == pytest.approx(50)
+    # a day waiting loses 24 x 0.1 % of the value instead of the default 0.6 %
+    from corredor.reroute import delay_shares
+    np.testing.assert_allclose(delay_shares(demand, RerouteParams()), [0.006, 0.024])
+
+
+def test_a_segment_limit_caps_only_its_rows_through_its_edges():
+    network, cost, time_h = two_speeds()
+    demand = demand_of(("o", "d", 100.0), ("o", "d", 100.0)).assign(
+        segment=["domestic", "perishable"])
+    toll = network.edges["edge_id"].eq("o-d-0:fwd").to_numpy()
+    cost = np.array([100.0, 75.0, 75.0])  # the toll road is now the cheap one
+    limit = SegmentLimit("reefer", toll, (demand["segment"] == "perishable").to_numpy(), 60.0)
+    result = RerouteModel.from_network(network, demand, cost=cost, capacity=np.full(3, np.inf),
+                                       time_h=time_h, limits=(limit,)).solve()
+    on_toll = result.paths[result.paths["edge_ids"] == "o-d-0:fwd"].groupby("od")[
+        "flow_trucks_day"].sum()
+    assert on_toll[0] == pytest.approx(100.0)  # the other segment is not limited
+    assert on_toll[1] == pytest.approx(60.0)  # 40 perishable trucks take the free road
+    assert result.od.at[1, "cost_usd_per_truck"] == pytest.approx((60 * 100 + 40 * 150) / 100)
+
+
+def test_a_segment_limit_shrinks_with_the_capacity_of_its_edges():
+    weighted, demand, _ = knock_on_case()
+    base = baseline_arrays(weighted)
+    gate = weighted.edges["edge_id"].eq("b-d-3:fwd").to_numpy()
+    limit = SegmentLimit("gate", gate, np.array([False, True]), 400.0)
+    half = ActiveDisruption("half", Effect(capacity_factor=0.5), Timing(days=1), gate)
+    state = state_on_day(weighted, base, [half], 0, weighted_cost_params())
+    params = RerouteParams(reassign="all")
+    result = solve_state(weighted, demand, state, params, limits=(limit,))
+    assert result.edge_flow[gate][0] == pytest.approx(200.0)  # 400 x 0.5
+    assert result.od["unmet_trucks_day"].sum() == pytest.approx(0.0)  # the rest via m
+
+
+def test_a_bad_value_loss_is_reported_with_its_line(tmp_path):
+    from corredor.demand import read_demand
+    from corredor.errors import DataFileError
+
+    path = tmp_path / "demand.csv"
+    path.write_text("origin,destination,segment,trucks_day,value_usd_per_truck,"
+                    "value_loss_pct_per_hour\na,b,x,1,100,\na,b,x,1,100,150\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"value_loss_pct_per_hour.*line\(s\) \[3\]"):
+        read_demand(path)

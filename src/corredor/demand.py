@@ -2,7 +2,10 @@
 
 A demand table has one row per OD flow: ``origin``, ``destination`` (node
 ids), ``segment`` (e.g. ``us_export``), ``trucks_day`` (>= 0) and
-``value_usd_per_truck`` (cargo value, for delay and theft costs).
+``value_usd_per_truck`` (cargo value, for delay and theft costs). Optional
+``value_loss_pct_per_hour``: the share of the cargo's value lost per hour in
+transit or waiting (perishables; blank for none), which the rerouting adds to
+the cost of every hour of the row's trips (``corredor.reroute``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from corredor.networks.national import DATA_DIR
 __all__ = ["DEMAND_COLUMNS", "bundled_demand", "read_demand"]
 
 DEMAND_COLUMNS = ["origin", "destination", "segment", "trucks_day", "value_usd_per_truck"]
+#: Optional column: percent of the cargo's value lost per hour in transit (perishables).
+LOSS_COLUMN = "value_loss_pct_per_hour"
 
 
 def read_demand(path: str | Path, network: Network | None = None) -> pd.DataFrame:
@@ -87,6 +92,14 @@ def _bad_numbers(table: pd.DataFrame) -> list[str]:
             problems.append(f"'{column}' must be a number >= 0 and <= {most:,.0f} (bad on "
                             f"line(s) {(bad + 2).tolist()[:5]})")
         table[column] = values
+    if LOSS_COLUMN in table.columns:
+        text = table[LOSS_COLUMN].astype(str).str.strip()
+        values = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = table.index[(text != "") & ~((values >= 0) & (values <= 100))]
+        if len(bad):
+            problems.append(f"'{LOSS_COLUMN}' must be blank or a percentage 0..100 (bad on "
+                            f"line(s) {(bad + 2).tolist()[:5]})")
+        table[LOSS_COLUMN] = values
     return problems
 
 

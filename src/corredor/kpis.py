@@ -4,7 +4,8 @@ The timeline, Monte Carlo and the capacitated criticality re-solves all value
 a state with ``Valuation.kpis``: the generalised transport cost of the trucks
 that move, plus, for each truck that cannot, its baseline trip (it travels
 later) and one day of delay (cargo value x daily delay share, Hummels &
-Schaur 2013, ``RerouteParams.delay_cost_share_per_day``). The LP's unmet
+Schaur 2013, ``RerouteParams.delay_cost_share_per_day``, or 24 x a row's
+``value_loss_pct_per_hour``). The LP's unmet
 penalty is a routing device and is never counted.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from corredor.network import Network
-from corredor.reroute import RerouteParams, RerouteResult
+from corredor.reroute import RerouteParams, RerouteResult, delay_shares
 from corredor.states import EdgeArrays
 
 __all__ = ["SATURATION", "Valuation"]
@@ -60,7 +61,7 @@ class Valuation:
         """
         value = demand["value_usd_per_truck"].to_numpy(dtype=float)
         deferred = np.nan_to_num(baseline.od["cost_usd_per_truck"].to_numpy(dtype=float))
-        return cls(value, deferred + value * params.delay_cost_share_per_day)
+        return cls(value, deferred + value * delay_shares(demand, params))
 
     def kpis(self, network: Network, arrays: EdgeArrays, result: RerouteResult
              ) -> dict[str, float]:
@@ -79,7 +80,8 @@ class Valuation:
         -------
         dict
             ``cost_usd`` (transport + delay), ``transport_cost_usd`` (with the
-            congestion and queue cost), ``congestion_cost_usd``, ``congestion_hours``
+            congestion and queue cost and the perishables' value lost in transit,
+            ``cargo_time_cost_usd``), ``congestion_cost_usd``, ``congestion_hours``
             (truck-hours of congestion and queueing), ``delay_cost_usd`` (of the unmet
             trucks), ``truck_hours``, ``truck_km``, ``unmet_trucks``,
             ``cargo_value_delayed_usd``, ``edges_over_90pct``, ``disrupted_edges``,
@@ -97,13 +99,17 @@ class Valuation:
             vot = arrays.delay.vot
             congestion_hours = float(np.sum(np.divide(congestion, vot, out=np.zeros_like(vot),
                                                       where=vot > 0)))
-        transport = float(flow @ arrays.cost_usd) + float(congestion.sum())
+        paths = result.paths
+        cargo_time = float(paths["flow_trucks_day"] @ paths["cargo_time_usd_per_truck"]) if (
+            "cargo_time_usd_per_truck" in paths.columns) else 0.0
+        transport = float(flow @ arrays.cost_usd) + float(congestion.sum()) + cargo_time
         delay = float(unmet @ self.unmet_cost_usd)
         return {
             "cost_usd": transport + delay,
             "transport_cost_usd": transport,
             "congestion_cost_usd": float(congestion.sum()),
             "congestion_hours": congestion_hours,
+            "cargo_time_cost_usd": cargo_time,
             "delay_cost_usd": delay,
             "truck_hours": float(flow @ arrays.travel_time_h) + congestion_hours,
             "truck_km": float(flow @ length),

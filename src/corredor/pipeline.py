@@ -12,6 +12,7 @@ collecting every problem with its file and YAML line before any computation.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from corredor.layers.flood import screening_rasters
 from corredor.montecarlo import EventDrawer, EventMasks, MonteCarloResult, run_monte_carlo
 from corredor.network import Network
 from corredor.networks.national import load_national
-from corredor.reroute import RerouteParams
+from corredor.reroute import RerouteParams, SegmentLimit
 from corredor.scenario import LayerInputs, MonteCarlo, Scenario, ScenarioFile, load_scenario
 from corredor.selectors import Selector, resolve_selectors
 from corredor.simulate import SimulationResult, edge_table, simulate
@@ -81,6 +82,8 @@ class Prepared:
         ``screening``, ``user raster`` or ``none``.
     inputs : list of Path or str
         The scenario file and every file it names (``bundled`` for bundled tables).
+    limits : tuple of SegmentLimit
+        The scenario's ``segment_limits``, resolved.
     """
 
     scenario_file: ScenarioFile
@@ -92,6 +95,7 @@ class Prepared:
     drawer: EventDrawer | None
     flood_grade: str
     inputs: list[Path | str]
+    limits: tuple[SegmentLimit, ...] = ()
 
     @property
     def scenario(self) -> Scenario:
@@ -147,6 +151,11 @@ def prepare(path_or_file: str | Path | ScenarioFile) -> Prepared:
     if network is not None:
         demand = _checked(problems, scenario_file, ("demand",),
                           lambda: _demand(scenario.demand, scenario_file, network))
+        extras = [_checked(problems, scenario_file, ("extra_demand", i),
+                           functools.partial(_demand, value, scenario_file, network))
+                  for i, value in enumerate(scenario.extra_demand)]
+        if demand is not None and extras and all(extra is not None for extra in extras):
+            demand = pd.concat([demand, *extras], ignore_index=True)
     if scenario.monte_carlo is not None and scenario.monte_carlo.floods is not None and (
             scenario.layers.flood == "none"):
         problems.append(f"{scenario_file.where('monte_carlo', 'floods')}: floods need the flood "
@@ -155,8 +164,16 @@ def prepare(path_or_file: str | Path | ScenarioFile) -> Prepared:
     weighted, grade = weight_network(cast(Network, network), scenario.layers, scenario_file)
     selectors = _disruption_selectors(scenario_file)
     masks_mc = _generator_selectors(scenario_file)
-    resolved = _resolve(scenario_file, weighted, [*selectors, *masks_mc], problems)
-    masks, generator_masks = resolved[:len(selectors)], resolved[len(selectors):]
+    limit_selectors: list[Labelled] = [
+        (f"{scenario_file.where('segment_limits', i, 'select')} ({spec.name})", spec.select,
+         "segment limit") for i, spec in enumerate(scenario.segment_limits)]
+    resolved = _resolve(scenario_file, weighted, [*selectors, *masks_mc, *limit_selectors],
+                        problems)
+    n_disruptions, n_generators = len(selectors), len(masks_mc)
+    masks = resolved[:n_disruptions]
+    generator_masks = resolved[n_disruptions:n_disruptions + n_generators]
+    limits = _limits(scenario_file, cast(pd.DataFrame, demand),
+                     resolved[n_disruptions + n_generators:], problems)
     _raise(scenario_file, problems)
     active = [ActiveDisruption.from_disruption(d, m)
               for d, m in zip(scenario.disruptions, masks, strict=True)]
@@ -166,7 +183,7 @@ def prepare(path_or_file: str | Path | ScenarioFile) -> Prepared:
                          scenario_file)
     return Prepared(scenario_file, weighted, cast(pd.DataFrame, demand), scenario.layers.cost,
                     scenario.reroute, active, drawer, grade,
-                    _inputs(scenario_file, named, scenario.network, scenario.demand))
+                    _inputs(scenario_file, named, scenario.network, scenario.demand), limits)
 
 
 def run(prepared: Prepared, *, jobs: int = 1, progress_days: Progress | None = None,
@@ -190,6 +207,7 @@ def run(prepared: Prepared, *, jobs: int = 1, progress_days: Progress | None = N
         prepared.network, prepared.demand, prepared.active,
         horizon_days=prepared.scenario.horizon_days, cost_params=prepared.cost_params,
         reroute_params=prepared.reroute_params, progress=progress_days,
+        limits=prepared.limits,
     )
     unmet = simulation.totals["baseline_unmet_trucks_day"]
     if unmet > 0:
@@ -377,7 +395,26 @@ def _scenario_files(scenario: Scenario) -> list[tuple[tuple, str | Path]]:
         named.append((("network",), scenario.network))
     if scenario.demand != "bundled":
         named.append((("demand",), scenario.demand))
+    named += [(("extra_demand", i), value) for i, value in enumerate(scenario.extra_demand)
+              if value != "bundled"]
     return named
+
+
+def _limits(where: YamlFile[Any], demand: pd.DataFrame, masks: Sequence[Any],
+            problems: list[str]) -> tuple[SegmentLimit, ...]:
+    """The scenario's segment limits with their edge and demand-row masks."""
+    limits = []
+    segments = demand["segment"].astype(str).to_numpy()
+    for i, (spec, mask) in enumerate(zip(where.model.segment_limits, masks, strict=True)):
+        rows = segments == spec.segment
+        if not rows.any():
+            problems.append(f"{where.where('segment_limits', i, 'segment')}: no demand row has "
+                            f"segment {spec.segment!r} (segments: "
+                            f"{', '.join(sorted(set(segments)))})")
+        if mask is not None:
+            limits.append(SegmentLimit(spec.name, np.asarray(mask, dtype=bool), rows,
+                                       spec.trucks_day))
+    return tuple(limits)
 
 
 Named = list[tuple[tuple, str | Path]]  # (YAML location, file as written)

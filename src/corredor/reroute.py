@@ -34,6 +34,16 @@ Capacity rows are created only for edges some column uses: an edge without a
 row carries no flow, and its price is 0 (hard capacity) or its first slope
 ``m_e1`` (priced), so the reported duals are a dual solution of the full problem.
 
+**Perishable cargo and segment limits.** A demand row with
+``value_loss_pct_per_hour`` (perishables) values each hour of its trip at
+``value x pct / 100`` on top of the truck's cost: its path costs are
+``c_p + tau_k h_p`` (``h_p`` the free-flow hours of the path; congestion delay
+stays valued at the truck's value of time) and pricing runs one search per
+distinct ``tau``. A ``SegmentLimit`` caps the trucks/day of some demand rows
+through some edges (a port's reefer positions): row
+``sum_{p of those rows} n_pe x_p <= cap`` with ``n_pe`` the limit's edges on
+``p``, whose dual is added to those edges in the rows' pricing.
+
 **Minimal change** (``RerouteParams.minimal_change``): among the many optima of
 a disrupted state (equal-cost paths, trucks of different ODs swapping a
 crossing), column generation returns an arbitrary one, and the flow change
@@ -74,13 +84,16 @@ from pydantic import Field, field_validator
 
 from corredor.config import StrictModel
 from corredor.congestion import Curves
-from corredor.demand import DEMAND_COLUMNS
+from corredor.demand import DEMAND_COLUMNS, LOSS_COLUMN
 from corredor.errors import CorredorError, SolverError
 from corredor.lp import solve as lp_solve
 from corredor.network import Network
 from corredor.routing import shortest_paths
 
-__all__ = ["RerouteModel", "RerouteParams", "RerouteResult", "path_cost_bound"]
+__all__ = ["RerouteModel", "RerouteParams", "RerouteResult", "SegmentLimit", "delay_shares",
+           "path_cost_bound"]
+
+
 
 #: HiGHS options for these LPs: presolve off was ~10x faster on multi-commodity flow (measured).
 HIGHS_OPTIONS = {"presolve": "off"}
@@ -169,6 +182,52 @@ class RerouteParams(StrictModel):
 
 
 @dataclass(frozen=True, eq=False)
+class SegmentLimit:
+    """At most ``trucks_day`` trucks/day of the demand rows ``rows`` through ``edges``.
+
+    Attributes
+    ----------
+    name : str
+        What the limit is ("Lázaro Cárdenas reefer positions").
+    edges : numpy.ndarray
+        Boolean mask per edge (a path counts once per masked edge it uses).
+    rows : numpy.ndarray
+        Boolean mask per demand row.
+    trucks_day : float
+        The cap (>= 0).
+    """
+
+    name: str
+    edges: np.ndarray
+    rows: np.ndarray
+    trucks_day: float
+
+
+def delay_shares(demand: pd.DataFrame, params: RerouteParams) -> np.ndarray:
+    """Share of cargo value lost per day of delay, per demand row.
+
+    ``value_loss_pct_per_hour`` x 24 / 100 where a row gives it, else
+    ``params.delay_cost_share_per_day``.
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame
+        The demand rows.
+    params : RerouteParams
+        For the default share.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    share = np.full(len(demand), params.delay_cost_share_per_day)
+    if LOSS_COLUMN in demand.columns:
+        pct = pd.to_numeric(demand[LOSS_COLUMN], errors="coerce").to_numpy(dtype=float)
+        share = np.where(np.isfinite(pct), pct * 24.0 / 100.0, share)
+    return share
+
+
+@dataclass(frozen=True, eq=False)
 class RerouteResult:
     """An optimal rerouting: flows, costs, unmet demand and bottleneck prices.
 
@@ -222,6 +281,7 @@ class _Master(NamedTuple):
     pi: np.ndarray  # demand-row duals per active commodity
     price: np.ndarray  # capacity price per edge, -mu_e >= 0
     s: np.ndarray  # trucks/day per segment variable
+    nu: np.ndarray  # price per segment limit, >= 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,6 +295,19 @@ class _State:
     capacity: np.ndarray  # inf where uncapacitated
     closed: np.ndarray
     curves: Curves | None
+    time_value: np.ndarray  # USD per truck-hour of cargo value lost, per demand row
+    time_h: np.ndarray  # free-flow hours per edge
+    limits: tuple[SegmentLimit, ...]
+
+    def groups(self, ks: np.ndarray) -> list[tuple[np.ndarray, float, tuple[int, ...]]]:
+        """Positions in ``ks`` priced alike: (positions, tau, limits that apply)."""
+        keys = [(float(self.time_value[k]),
+                 tuple(i for i, limit in enumerate(self.limits) if limit.rows[k])) for k in ks]
+        out = []
+        for key in sorted(set(keys)):
+            out.append((np.array([i for i, other in enumerate(keys) if other == key],
+                                 dtype=np.int64), *key))
+        return out
 
     @cached_property
     def priced(self) -> np.ndarray:
@@ -295,6 +368,8 @@ class RerouteModel:
         self.demand_rows: dict[int, pulp.LpConstraint] = {}
         self.capacity_rows: dict[int, pulp.LpConstraint] = {}
         self.segments: list[tuple[int, float, pulp.LpVariable]] = []  # (edge, slope, variable)
+        self.limit_rows: dict[int, pulp.LpConstraint] = {}  # by position in ``state.limits``
+        self._limit_pos: dict[int, int] = {}  # HiGHS row of each limit row
         self._seen: dict[int, set[bytes]] = defaultdict(set)
         self._highs = None  # the HiGHS model PuLP built, kept for warm re-solves
         self._col_pos: list[int] = []  # HiGHS column of each entry of ``columns``
@@ -324,6 +399,8 @@ class RerouteModel:
         params: RerouteParams | None = None,
         initial_paths: pd.DataFrame | None = None,
         curves: Curves | None = None,
+        time_h: np.ndarray | None = None,
+        limits: tuple[SegmentLimit, ...] = (),
     ) -> RerouteModel:
         """A model seeded with each commodity's cheapest open path.
 
@@ -332,10 +409,13 @@ class RerouteModel:
         a mask of unavailable edges, ``curves`` the delay costs of the state
         (``EdgeArrays.curves``; None: hard capacities only). ``initial_paths`` (a
         ``RerouteResult.paths`` solved with the same demand table) warm-starts the
-        pool; paths through closed edges are dropped.
+        pool; paths through closed edges are dropped. ``time_h`` (free-flow hours
+        per edge) is needed when the demand has ``value_loss_pct_per_hour``;
+        ``limits`` cap some rows' trucks through some edges (``SegmentLimit``).
         """
         params = params or RerouteParams()
-        state = _check_state(network, demand, cost, capacity, closed, params, curves)
+        state = _check_state(network, demand, cost, capacity, closed, params, curves, time_h,
+                             limits)
         model = cls(network, state, params)
         if initial_paths is not None:
             for k, edges in _parse_paths(network, state, initial_paths):
@@ -368,6 +448,8 @@ class RerouteModel:
             old.closed if closed is None else closed,
             self.params,
             old.curves if curves is None else curves,
+            old.time_h,
+            old.limits,
         )
         model = type(self)(self.network, state, self.params)
         for k, edges, _, _ in self.columns:
@@ -386,24 +468,22 @@ class RerouteModel:
         ks = np.array(list(self.demand_rows), dtype=np.int64)
         if not len(ks):
             empty = np.zeros(0)
-            none = _Master("none", empty, empty, empty, np.zeros(len(state.cost)), empty)
+            none = _Master("none", empty, empty, empty, np.zeros(len(state.cost)), empty,
+                           np.zeros(len(state.limits)))
             return self._result(none, 0, 0.0)
-        pairs = state.pairs(list(ks))
         gap = objective = np.inf
         for iteration in range(1, self.params.max_iterations + 1):
             master = self._solve_master()
             pi, price = master.pi, master.price
             objective = self._objective(master)
-            found = shortest_paths(
-                self.network, pairs, weight=state.cost + price, removed=~state.usable
-            )
-            bound = state.lagrangian_edges(price) + float(
-                state.trucks[ks] @ np.minimum(found.cost, state.penalty[ks])
-            )
+            found_cost, found_edges = self._price(ks, price, master.nu)
+            caps = np.array([limit.trucks_day for limit in state.limits])
+            bound = (state.lagrangian_edges(price) - float(master.nu @ caps if len(caps) else 0)
+                     + float(state.trucks[ks] @ np.minimum(found_cost, state.penalty[ks])))
             gap = max(objective - bound, 0.0)
-            entering = np.flatnonzero(found.cost - pi < -tol * np.maximum(1.0, np.abs(pi)))
+            entering = np.flatnonzero(found_cost - pi < -tol * np.maximum(1.0, np.abs(pi)))
             if gap <= tol * max(1.0, abs(objective)) or not any(
-                [self._add_column(int(ks[i]), found.edges[i]) for i in entering]
+                [self._add_column(int(ks[i]), found_edges[i]) for i in entering]
             ):
                 if reference is not None and self.params.minimal_change:
                     return self._minimal_change(master, reference, objective, iteration, gap)
@@ -416,18 +496,31 @@ class RerouteModel:
 
     # -- internals --------------------------------------------------------------
 
+    def _price(self, ks: np.ndarray, price: np.ndarray, nu: np.ndarray
+               ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Cheapest path of each commodity at edge prices ``price`` and limit prices ``nu``."""
+        state = self.state
+        cost, edges = np.full(len(ks), np.inf), [np.zeros(0, dtype=np.int64)] * len(ks)
+        for positions, tau, limits in state.groups(ks):
+            weight = state.cost + price + tau * state.time_h
+            for i in limits:
+                weight = weight + nu[i] * state.limits[i].edges
+            found = shortest_paths(self.network, state.pairs(list(ks[positions])),
+                                   weight=weight, removed=~state.usable)
+            cost[positions] = found.cost
+            for position, path in zip(positions, found.edges, strict=True):
+                edges[position] = path
+        return cost, edges
+
     def _seed(self) -> None:
         """Add each commodity's cheapest open path (unreachable ones keep only ``u_k``)."""
-        ks = list(self.demand_rows)
-        if not ks:
+        ks = np.array(list(self.demand_rows), dtype=np.int64)
+        if not len(ks):
             return
-        found = shortest_paths(
-            self.network, self.state.pairs(ks), weight=self.state.cost + self.state.zero_price,
-            removed=~self.state.usable,
-        )
-        for k, edges, reachable in zip(ks, found.edges, found.reachable, strict=True):
-            if reachable:
-                self._add_column(k, edges)
+        cost, paths = self._price(ks, self.state.zero_price, np.zeros(len(self.state.limits)))
+        for k, edges, c in zip(ks, paths, cost, strict=True):
+            if np.isfinite(c):
+                self._add_column(int(k), edges)
 
     def _add_column(self, k: int, edges: np.ndarray) -> bool:
         """Add path ``edges`` for commodity ``k`` unless known or unusable; True if added."""
@@ -435,17 +528,31 @@ class RerouteModel:
         if k not in self.demand_rows or key in self._seen[k] or not self.state.usable[edges].all():
             return False
         self._seen[k].add(key)
-        cost = float(self.state.cost[edges].sum())
+        state = self.state
+        cost = float(state.cost[edges].sum() + state.time_value[k] * state.time_h[edges].sum())
         var = self.problem.add_variable(f"x{len(self.columns):07d}", lowBound=0)
         self.problem.objective.addterm(var, cost)
         self.demand_rows[k].addInPlace(var)
-        for e in edges[np.isfinite(self.state.capacity[edges])]:
+        for e in edges[np.isfinite(state.capacity[edges])]:
             row = self.capacity_rows.get(int(e))
             if row is None:
                 row = self._capacity_row(int(e))
             row.addInPlace(var)
+        for i, count in self._limit_counts(k, edges):
+            row = self.limit_rows.get(i)
+            if row is None:
+                row = pulp.LpConstraint(pulp.LpAffineExpression(), pulp.LpConstraintLE,
+                                        f"l{i:03d}", float(state.limits[i].trucks_day))
+                self.problem.addConstraint(row)
+                self.limit_rows[i] = row
+            row.addInPlace(pulp.LpAffineExpression([(var, float(count))]))
         self.columns.append((k, edges, cost, var))
         return True
+
+    def _limit_counts(self, k: int, edges: np.ndarray) -> list[tuple[int, int]]:
+        """(limit, number of its edges on the path) for each limit the path meets."""
+        return [(i, count) for i, limit in enumerate(self.state.limits)
+                if limit.rows[k] and (count := int(limit.edges[edges].sum()))]
 
     def _capacity_row(self, e: int) -> pulp.LpConstraint:
         """Edge ``e``'s capacity row: plain, or with its delay segments (module docstring)."""
@@ -490,6 +597,9 @@ class RerouteModel:
             unmet = np.array([var.varValue or 0.0 for var in self.unmet.values()])
             pi = np.array([row.pi or 0.0 for row in self.demand_rows.values()])
             segments = np.array([var.varValue or 0.0 for *_, var in self.segments])
+            nu = np.zeros(len(self.state.limits))
+            for i, row in self.limit_rows.items():
+                nu[i] = max(-(row.pi or 0.0), 0.0)
             price = self.state.zero_price.copy()
             for e, row in self.capacity_rows.items():
                 price[e] = -(row.pi or 0.0)
@@ -498,12 +608,16 @@ class RerouteModel:
                 self._col_pos = [var.index for *_, var in self.columns]
                 self._row_pos = {e: row.index for e, row in self.capacity_rows.items()}
                 self._seg_pos = [var.index for *_, var in self.segments]
-            return _Master(name, values, unmet, pi, np.maximum(price, 0.0), segments)
+                self._limit_pos = {i: row.index for i, row in self.limit_rows.items()}
+            return _Master(name, values, unmet, pi, np.maximum(price, 0.0), segments, nu)
         highs = self._highs
         for e in sorted(self.capacity_rows.keys() - self._row_pos.keys()):
             self._row_pos[e] = highs.getNumRow()
             priced = bool(self.state.priced[e])
             highs.addRow(-np.inf, 0.0 if priced else float(self.state.capacity[e]), 0, [], [])
+        for i in sorted(self.limit_rows.keys() - self._limit_pos.keys()):
+            self._limit_pos[i] = highs.getNumRow()
+            highs.addRow(-np.inf, float(self.state.limits[i].trucks_day), 0, [], [])
         for e, slope, var in self.segments[len(self._seg_pos):]:
             self._seg_pos.append(highs.getNumCol())
             highs.addCol(slope, 0.0, float(var.upBound), 1, np.array([self._row_pos[e]],
@@ -512,9 +626,13 @@ class RerouteModel:
         for k, edges, cost, _ in self.columns[len(self._col_pos):]:
             rows = [self.demand_rows[k].index]
             rows += [self._row_pos[int(e)] for e in edges if int(e) in self._row_pos]
+            values = [1.0] * len(rows)
+            for i, count in self._limit_counts(k, edges):
+                rows.append(self._limit_pos[i])
+                values.append(float(count))
             self._col_pos.append(highs.getNumCol())
             highs.addCol(cost, 0.0, np.inf, len(rows), np.array(rows, dtype=np.int32),
-                         np.ones(len(rows)))
+                         np.array(values))
         highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
         highs.run()
         status = highs.getModelStatus()
@@ -535,6 +653,7 @@ class RerouteModel:
             dual[[row.index for row in self.demand_rows.values()]],
             np.maximum(price, 0.0),
             col[self._seg_pos] if self._seg_pos else np.zeros(0),
+            _limit_prices(dual, self._limit_pos, len(self.state.limits)),
         )
 
     def _minimal_change(self, master: _Master, reference: RerouteResult, objective: float,
@@ -555,7 +674,8 @@ class RerouteModel:
             raise CorredorError("minimal change: the reference solution is for another demand "
                                 f"table ({len(ref_unmet)} rows, not {len(state.demand)})")
         stage = pulp.LpProblem("reroute_minimal_change", pulp.LpMinimize)
-        for row in [*self.demand_rows.values(), *self.capacity_rows.values()]:
+        for row in [*self.demand_rows.values(), *self.capacity_rows.values(),
+                    *self.limit_rows.values()]:
             stage.addConstraint(row)
         budget = objective + max(self.params.minimal_change_tolerance * abs(objective), 1.0)
         stage.addConstraint(pulp.LpConstraint(self.problem.objective, pulp.LpConstraintLE,
@@ -624,6 +744,9 @@ class RerouteModel:
                 "od": col_k[used],
                 "flow_trucks_day": flow[used],
                 "cost_usd_per_truck": col_cost[used],
+                "cargo_time_usd_per_truck": [float(state.time_value[k] * state.time_h[e].sum())
+                                             for k, e in zip(col_k[used], edge_lists,
+                                                             strict=True)],
                 "edge_ids": [";".join(edge_ids[e]) for e in edge_lists],
             }
         ).sort_values(["od", "flow_trucks_day"], ascending=[True, False], kind="stable")
@@ -650,6 +773,14 @@ class RerouteModel:
 # -- helpers --------------------------------------------------------------------
 
 
+def _limit_prices(dual: np.ndarray, positions: dict[int, int], n: int) -> np.ndarray:
+    """Limit prices (>= 0) from HiGHS row duals."""
+    nu = np.zeros(n)
+    for i, row in positions.items():
+        nu[i] = max(-float(dual[row]), 0.0)
+    return nu
+
+
 def _run(problem: pulp.LpProblem, params: RerouteParams) -> str:
     """Solve with the configured solver; ``SolverError`` unless the LP is proven optimal."""
     other = "cbc" if params.solver == "highs" else "highs"
@@ -666,6 +797,8 @@ def _check_state(
     closed: np.ndarray | None,
     params: RerouteParams,
     curves: Curves | None = None,
+    time_h: np.ndarray | None = None,
+    limits: tuple[SegmentLimit, ...] = (),
 ) -> _State:
     """Validate demand and per-edge arrays; every fault in one ``CorredorError``."""
     n = len(network.edges)
@@ -714,11 +847,24 @@ def _check_state(
     if params.unmet_penalty_usd_per_truck is not None:
         penalty = np.full(len(demand), params.unmet_penalty_usd_per_truck)
     else:
-        penalty = np.maximum(value * params.delay_cost_share_per_day,
+        penalty = np.maximum(value * delay_shares(demand, params),
                              path_cost_bound(network, cost) + PENALTY_MARGIN_USD)
     if curves is not None and curves.width.shape[0] != n:
         raise CorredorError(f"curves: need one row per edge ({n}), got {curves.width.shape[0]}")
-    return _State(demand, trucks, penalty, cost, capacity, closed, curves)
+    time_value = np.zeros(len(demand))
+    if LOSS_COLUMN in demand.columns:
+        pct = pd.to_numeric(demand[LOSS_COLUMN], errors="coerce").to_numpy(dtype=float)
+        time_value = np.nan_to_num(value * pct / 100.0)
+    hours = np.zeros(n) if time_h is None else np.asarray(time_h, dtype=float)
+    if np.any(time_value > 0) and time_h is None:
+        raise CorredorError("demand has value_loss_pct_per_hour: the rerouting needs the edges' "
+                            "free-flow hours (time_h)")
+    for limit in limits:
+        if limit.edges.shape != (n,) or limit.rows.shape != (len(demand),):
+            raise CorredorError(f"segment limit {limit.name!r}: masks must have one flag per "
+                                f"edge ({n}) and per demand row ({len(demand)})")
+    return _State(demand, trucks, penalty, cost, capacity, closed, curves, time_value, hours,
+                  tuple(limits))
 
 
 def path_cost_bound(network: Network, cost: np.ndarray) -> float:

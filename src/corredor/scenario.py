@@ -237,6 +237,15 @@ class LayerInputs(StrictModel):
     delay: DelayParams = Field(default_factory=DelayParams)
 
 
+class SegmentLimitSpec(StrictModel):
+    """At most ``trucks_day`` trucks/day of one demand segment through the selected edges."""
+
+    name: str = Field(min_length=1)
+    segment: str = Field(min_length=1, description="the demand rows' segment it applies to")
+    select: Selector
+    trucks_day: float = Field(ge=0, le=1e6, description="the cap, trucks/day (0..1,000,000)")
+
+
 class Scenario(StrictModel):
     """A whole scenario file. Paths are relative to the file's folder."""
 
@@ -244,11 +253,21 @@ class Scenario(StrictModel):
     description: str = ""
     network: str = "bundled"
     demand: str = "bundled"
+    extra_demand: list[str] = Field(
+        default_factory=list, description="demand CSVs whose rows are added to demand")
     horizon_days: int = Field(gt=0, le=MAX_DAYS, description="days simulated (1..3650)")
     layers: LayerInputs = Field(default_factory=LayerInputs)
     reroute: RerouteParams = Field(default_factory=RerouteParams)
     disruptions: list[Disruption] = Field(default_factory=list)
+    segment_limits: list[SegmentLimitSpec] = Field(default_factory=list)
     monte_carlo: MonteCarlo | None = None
+
+    @model_validator(mode="after")
+    def _limits_without_monte_carlo(self) -> Scenario:
+        if self.segment_limits and self.monte_carlo is not None:
+            raise ValueError("segment_limits are not supported with monte_carlo yet (the "
+                             "Monte Carlo years would solve without them); run them apart")
+        return self
 
     @model_validator(mode="after")
     def _timings_fit_the_horizon(self) -> Scenario:

@@ -17,7 +17,7 @@ import pandas as pd
 from corredor.kpis import SATURATION, Valuation
 from corredor.layers.cost import CostParams
 from corredor.network import Network
-from corredor.reroute import FLOW_EPS, RerouteModel, RerouteParams, RerouteResult
+from corredor.reroute import FLOW_EPS, RerouteModel, RerouteParams, RerouteResult, SegmentLimit
 from corredor.states import ActiveDisruption, EdgeArrays, baseline_arrays, state_on_day
 
 __all__ = ["SimulationResult", "edge_table", "facility_flows", "facility_waits", "simulate",
@@ -56,6 +56,7 @@ def simulate(
     cost_params: CostParams,
     reroute_params: RerouteParams,
     progress: Callable[[int, int], None] | None = None,
+    limits: tuple[SegmentLimit, ...] = (),
 ) -> SimulationResult:
     """Solve the baseline and every distinct daily state over the horizon.
 
@@ -79,7 +80,7 @@ def simulate(
     SimulationResult
     """
     base = baseline_arrays(network)
-    baseline = solve_state(network, demand, base, reroute_params)
+    baseline = solve_state(network, demand, base, reroute_params, limits=limits)
     states: dict[str, tuple[EdgeArrays, RerouteResult]] = {base.key(): (base, baseline)}
     day_state: list[str] = []
     for day in range(horizon_days):
@@ -88,7 +89,8 @@ def simulate(
         if key not in states:
             states[key] = (
                 arrays,
-                solve_state(network, demand, arrays, reroute_params, warm=baseline, base=base),
+                solve_state(network, demand, arrays, reroute_params, warm=baseline, base=base,
+                            limits=limits),
             )
         day_state.append(key)
         if progress is not None:
@@ -148,6 +150,23 @@ def facility_flows(
         rows.append(row)
     columns = ["facility", "kind", "baseline", *(f"day_{day}" for day in range(len(day_state)))]
     return pd.DataFrame(rows, columns=columns)  # columns even without crossings or ports
+
+
+def _scaled(limit: SegmentLimit, arrays: EdgeArrays) -> SegmentLimit:
+    """``limit`` times the smallest capacity multiplier of the state on its edges."""
+    if arrays.capacity_mult is None or not limit.edges.any():
+        return limit
+    factor = float(np.clip(arrays.capacity_mult[limit.edges].min(), 0.0, 1.0))
+    return SegmentLimit(limit.name, limit.edges, limit.rows, limit.trucks_day * factor)
+
+
+def _residual(limit: SegmentLimit, paths: pd.DataFrame, path_edges: tuple[np.ndarray, ...],
+              fixed: np.ndarray) -> SegmentLimit:
+    """``limit`` less what the fixed paths of its rows use of it."""
+    used = sum(float(flow) * int(limit.edges[edges].sum())
+               for k, flow, edges, keep in zip(paths["od"], paths["flow_trucks_day"], path_edges,
+                                               fixed, strict=True) if keep and limit.rows[k])
+    return SegmentLimit(limit.name, limit.edges, limit.rows, max(limit.trucks_day - used, 0.0))
 
 
 def facility_waits(network: Network, arrays: EdgeArrays, flow: np.ndarray) -> pd.DataFrame:
@@ -210,6 +229,7 @@ def solve_state(
     *,
     warm: RerouteResult | None = None,
     base: EdgeArrays | None = None,
+    limits: tuple[SegmentLimit, ...] = (),
 ) -> RerouteResult:
     """Reroute one network state, warm-started from ``warm``'s paths when given.
 
@@ -235,13 +255,18 @@ def solve_state(
         A solution of another state whose paths seed the column pool.
     base : EdgeArrays, optional
         The state ``warm`` solves.
+    limits : tuple of SegmentLimit, optional
+        Caps on some demand rows' trucks through some edges (``corredor.reroute``);
+        each shrinks with the smallest capacity multiplier of the state on its edges
+        (a port's reefer positions go with its gates).
 
     Returns
     -------
     RerouteResult
     """
+    limits = tuple(_scaled(limit, arrays) for limit in limits)
     if warm is not None and base is not None and params.reassign == "affected":
-        return _solve_affected(network, demand, arrays, params, warm, base)
+        return _solve_affected(network, demand, arrays, params, warm, base, limits)
     model = RerouteModel.from_network(
         network,
         demand,
@@ -251,13 +276,15 @@ def solve_state(
         params=params,
         initial_paths=None if warm is None else warm.paths,
         curves=arrays.curves(params.congestion_breakpoints),
+        time_h=arrays.travel_time_h,
+        limits=limits,
     )
     return model.solve(reference=warm)
 
 
 def _solve_affected(network: Network, demand: pd.DataFrame, arrays: EdgeArrays,
                     params: RerouteParams, baseline: RerouteResult,
-                    base: EdgeArrays) -> RerouteResult:
+                    base: EdgeArrays, limits: tuple[SegmentLimit, ...]) -> RerouteResult:
     """``solve_state`` for the affected trips only, merged with the fixed ones.
 
     The affected trips are those whose baseline route uses an edge the state
@@ -277,7 +304,7 @@ def _solve_affected(network: Network, demand: pd.DataFrame, arrays: EdgeArrays,
         return baseline
     result = baseline
     for _ in range(params.max_spillover_rounds + 1):
-        result = _solve_with_fixed(network, demand, arrays, params, baseline, affected)
+        result = _solve_with_fixed(network, demand, arrays, params, baseline, affected, limits)
         with np.errstate(invalid="ignore"):
             raised = (result.edge_flow > baseline.edge_flow + FLOW_EPS) & (
                 result.edge_flow >= params.spillover_utilisation * arrays.capacity)
@@ -291,8 +318,10 @@ def _solve_affected(network: Network, demand: pd.DataFrame, arrays: EdgeArrays,
 
 def _solve_with_fixed(network: Network, demand: pd.DataFrame, arrays: EdgeArrays,
                       params: RerouteParams, baseline: RerouteResult,
-                      affected: np.ndarray) -> RerouteResult:
-    """Re-route the ``affected`` demand rows; the others keep their baseline paths."""
+                      affected: np.ndarray, limits: tuple[SegmentLimit, ...]) -> RerouteResult:
+    """Re-route the ``affected`` demand rows; the others keep their baseline paths.
+
+    The fixed paths' trucks take their share of every capacity and segment limit."""
     paths = baseline.paths
     fixed = ~affected[paths["od"].to_numpy()]
     n_edges = len(arrays.cost_usd)
@@ -313,6 +342,8 @@ def _solve_with_fixed(network: Network, demand: pd.DataFrame, arrays: EdgeArrays
         params=params,
         initial_paths=paths[~fixed],
         curves=arrays.curves(breakpoints, load=load),
+        time_h=arrays.travel_time_h,
+        limits=tuple(_residual(limit, paths, baseline.path_edges, fixed) for limit in limits),
     )
     part = model.solve(reference=baseline)
     flow = load + part.edge_flow
