@@ -354,7 +354,8 @@ def _map(layers: list[MapLayer], key: str, lang: str, bounds: list[float] | None
 
 
 def run_map(network: Network, table: pd.DataFrame, facilities: pd.DataFrame, worst_day: int,
-            *, outline: gpd.GeoDataFrame | None = None, lang: str = "en") -> str:
+            *, outline: gpd.GeoDataFrame | None = None, lang: str = "en",
+            waits: pd.DataFrame | None = None) -> str:
     """The run's map: flows, their change, closures, new bottlenecks, crossings and ports.
 
     Opens on the disrupted area. Each link is one feature carrying both directions'
@@ -376,6 +377,8 @@ def run_map(network: Network, table: pd.DataFrame, facilities: pd.DataFrame, wor
         State polygons drawn underneath.
     lang : {"en", "es"}, default "en"
         Language of the layer panel and popups.
+    waits : pandas.DataFrame, optional
+        The run summary's ``crossing_waits`` (queue minutes in the popups).
 
     Returns
     -------
@@ -413,9 +416,10 @@ def run_map(network: Network, table: pd.DataFrame, facilities: pd.DataFrame, wor
                      each="worst_each_way", ub="baseline_utilisation", uw="disrupted_utilisation",
                      cost="disrupted_cost_usd", price="bottleneck_price_usd")
     marks = _middles(links[links["closed"].notna() | links["degraded"].notna()])
-    points = _facility_points(network, facilities, worst_day, lang)
+    points = _facility_points(network, facilities, worst_day, lang, waits)
     point_fields = _fields(lang, name="name", kind="kind", base="baseline", worst="worst_day",
-                           change="flow_change_trucks_day")
+                           change="flow_change_trucks_day", wb="baseline_wait_min",
+                           ww="worst_wait_min", wp="published_wait_min")
     trucks = t["trucks_day"]
     layers = [
         *states_layer(outline, lang),
@@ -442,8 +446,8 @@ def run_map(network: Network, table: pd.DataFrame, facilities: pd.DataFrame, wor
 
 
 def _facility_points(network: Network, facilities: pd.DataFrame, worst_day: int,
-                     lang: str) -> gpd.GeoDataFrame:
-    """Crossings (middle of the northbound edge) and ports as points with their flows."""
+                     lang: str, waits: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Crossings (middle of the northbound edge) and ports as points with flows and waits."""
     edges, nodes = network.edges, network.nodes
     north = edges[(edges["road_class"] == "border")
                   & edges["edge_id"].str.endswith(":fwd")].drop_duplicates("name")
@@ -457,11 +461,17 @@ def _facility_points(network: Network, facilities: pd.DataFrame, worst_day: int,
                                                               facilities["facility"],
                                                               strict=True)]
     worst = facilities.get(f"day_{worst_day}", facilities["baseline"])
+    by_name = {} if waits is None or not len(waits) else {
+        (row["kind"], row["facility"]): row for row in waits.to_dict("records")}
     points = gpd.GeoDataFrame({
         "name": facilities["facility"].to_numpy(),
         "kind": [cell("kind", kind, lang) for kind in facilities["kind"]],
         "base": facilities["baseline"].to_numpy(), "worst": worst.to_numpy(),
         "change": (worst - facilities["baseline"]).to_numpy(),
+        **{key: [by_name.get((kind, name), {}).get(column, np.nan)
+                 for kind, name in zip(facilities["kind"], facilities["facility"], strict=True)]
+           for key, column in (("wb", "baseline_wait_min"), ("ww", "worst_wait_min"),
+                               ("wp", "published_wait_min"))},
         "crossing": _flag(facilities["kind"] == "crossing"),
         "port": _flag(facilities["kind"] == "port"),
     }, geometry=gpd.GeoSeries(geometry, crs=CRS).to_numpy(), crs=CRS)

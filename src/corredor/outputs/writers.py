@@ -121,7 +121,8 @@ def write_run(prepared: Prepared, result: RunResult, folder: Path, *, lang: str 
     maps: dict[str, str] = {}
     if shows_timeline(summary):
         maps[t["map_run"]] = run_map(network, result.edges, simulation.facility_flows,
-                                     simulation.worst_day, outline=outline, lang=lang)
+                                     simulation.worst_day, outline=outline, lang=lang,
+                                     waits=pd.DataFrame(summary["crossing_waits"]))
         images[t["fig_flow"]] = plot_flow_change(network, result.edges,
                                                  folder / "flow_change.png",
                                                  title=scenario.name, outline=outline, lang=lang)
