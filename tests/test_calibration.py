@@ -192,6 +192,29 @@ def test_report_files_open(tmp_path):
     assert (counts.loc[forward, "geh"] > 0).all() and (counts.loc[~forward, "geh"] == 0).all()
 
 
+def test_the_spanish_calibration_report_has_no_english_left(tmp_path):
+    import re
+
+    from corredor.outputs.text import COLUMNS, WORDS
+    from test_report_html import visible_text
+
+    network = counted_network()
+    flow = network.edges["observed_trucks_day"].to_numpy() * 1.1
+    result = calibrate(network, flow, holdout_fraction=0.5, seed=1)
+    write_calibration(network, result, tmp_path, lang="es")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="es">' in page and "Ajuste por conjunto" in page
+    seen = visible_text(page)
+    for value in sorted(map(str, {*network.edges["name"], *network.edges["edge_id"],
+                                  *result.sites["site_id"]}), key=len, reverse=True):
+        seen = seen.replace(value, "")  # names and ids are data, not UI words
+    english = {text for key, text in WORDS["en"].items() if text != WORDS["es"][key]}
+    english |= {labels[0] for labels in COLUMNS.values() if labels[0] != labels[1]}
+    left = sorted(text for text in english if len(text) > 3 and "{" not in text
+                  and re.search(rf"(?<![\w-]){re.escape(text)}(?![\w-])", seen))
+    assert not left, left
+
+
 def test_calibrate_command_on_the_bundled_model_prints_the_fit(tmp_path):
     out = tmp_path / "cal"
     result = CliRunner().invoke(cli, ["calibrate", "-o", str(out)])

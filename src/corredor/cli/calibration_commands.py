@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from corredor.calibration import calibrate
-from corredor.cli.base import cli, console, map_outline, network_option, output_folder_option
+from corredor.cli.base import (
+    cli,
+    console,
+    lang_option,
+    map_outline,
+    network_option,
+    output_folder_option,
+)
 from corredor.demand import bundled_demand, read_demand
 from corredor.network import Network
 from corredor.networks.plazas import bundled_plaza_movements, read_plaza_movements
@@ -32,9 +39,10 @@ from corredor.states import baseline_arrays
               help="Share of count segments held out (as in the estimate).")
 @click.option("--seed", type=int, default=2024, show_default=True,
               help="Seed of the hold-out split.")
+@lang_option
 @output_folder_option
 def calibrate_command(network: Network, demand_path: str, plazas: str, holdout: float,
-                      seed: int, output: Path) -> None:
+                      seed: int, lang: str, output: Path) -> None:
     """Compare the model's baseline truck flows with the SICT and BTS counts."""
     with OutputFolder.claim(output, command="calibrate") as folder:
         demand = (bundled_demand(network) if demand_path == "bundled"
@@ -46,7 +54,8 @@ def calibrate_command(network: Network, demand_path: str, plazas: str, holdout: 
         baseline = solve_state(weighted, demand, baseline_arrays(weighted), RerouteParams())
         result = calibrate(weighted, baseline.edge_flow, movements=movements,
                            holdout_fraction=holdout, seed=seed)
-        files = write_calibration(weighted, result, folder.staging, outline=map_outline())
+        files = write_calibration(weighted, result, folder.staging, outline=map_outline(),
+                                  lang=lang)
         folder.commit(inputs=[demand_path] + ([] if plazas in ("none", "bundled") else [plazas]),
                       seed=seed)
     console.print("Fit of the baseline truck flows to the counts:", highlight=False)

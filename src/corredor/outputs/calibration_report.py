@@ -32,17 +32,26 @@ from corredor.outputs.webmap import (
     web_map,
 )
 
-__all__ = ["PLAZA_COLOURS", "SET_LABELS", "headline_text", "write_calibration"]
+__all__ = ["PLAZA_COLOURS", "headline_text", "set_label", "write_calibration"]
 
-#: How each set of sites is named in the report.
-SET_LABELS = {
-    "estimation": "SICT U1 segment counts used in the estimate",
-    "holdout": "SICT U1 segment counts held out (seeded 20 %)",
-    "plaza": "SICT U2 toll-plaza movements (never used)",
-    "crossing": "BTS northbound trucks at the border crossings",
-    "port": "seaport landside truck boxes/day (TEU-derived, ports.csv)",
-}
 _SET_ORDER = ("estimation", "holdout", "plaza", "crossing", "port")
+
+
+def set_label(name: str, lang: str = "en") -> str:
+    """How a set of sites (``estimation``, ``holdout``, ...) is named in the report.
+
+    Parameters
+    ----------
+    name : str
+        The set.
+    lang : {"en", "es"}, default "en"
+        The language.
+
+    Returns
+    -------
+    str
+    """
+    return words(lang)[f"set_{name}"]
 
 
 def headline_text(result: Calibration) -> list[str]:
@@ -61,8 +70,8 @@ def headline_text(result: Calibration) -> list[str]:
 
 
 def write_calibration(network: Network, result: Calibration, folder: Path, *,
-                      title: str = "Modelled against counted trucks",
-                      outline: gpd.GeoDataFrame | None = None) -> list[Path]:
+                      title: str | None = None,
+                      outline: gpd.GeoDataFrame | None = None, lang: str = "en") -> list[Path]:
     """Write the report's files into ``folder`` (an output folder's staging area).
 
     Parameters
@@ -73,56 +82,52 @@ def write_calibration(network: Network, result: Calibration, folder: Path, *,
         From ``corredor.calibration.calibrate``.
     folder : Path
         Where to write.
-    title : str
-        The page's title.
+    title : str, optional
+        The page's title (default: "Modelled against counted trucks" in ``lang``).
     outline : geopandas.GeoDataFrame, optional
         State polygons drawn under the map.
+    lang : {"en", "es"}, default "en"
+        Language of the page, the plot and the map.
 
     Returns
     -------
     list of Path
         The files written.
     """
-    folder = Path(folder)
+    folder, t = Path(folder), words(lang)
+
+    def heads(columns) -> list[str]:
+        return [column_label(column, lang) for column in columns]
+
     written = []
     for name, frame in (("fit.csv", result.fit), ("sites.csv", result.sites),
                         ("crossings.csv", result.crossings)):
         frame.to_csv(folder / name, index=False, float_format="%.4f")
         written.append(folder / name)
-    written.append(_scatter(result, folder / "scatter.png"))
+    written.append(_scatter(result, folder / "scatter.png", lang))
     layers = _layers(network, result)
     written.append(write_styled_gpkg(layers, folder / "calibration.gpkg", styles={}))
     headline = result.headline()
-    sections = [("Fit by set", list(headline.columns), _rows(headline))]
-    for name in _SET_ORDER:
-        part = result.fit[(result.fit["set"] == name) & (result.fit["group"] == "road_class")]
-        if len(part):
-            sections.append((f"{SET_LABELS[name]}: by road class",
-                             ["road class", *part.columns[3:]],
-                             _rows(part.drop(columns=["set", "group"]))))
-    for name in ("estimation", "holdout"):
-        part = result.fit[(result.fit["set"] == name) & (result.fit["group"] == "state")]
-        if len(part):
-            sections.append((f"{SET_LABELS[name]}: by state (INEGI code)",
-                             ["state", *part.columns[3:]],
-                             _rows(part.drop(columns=["set", "group"]))))
-    sections.append(("Border crossings: BTS 2024 northbound trucks/day against the model",
-                     list(result.crossings.columns), _rows(result.crossings)))
+    headline = headline.assign(set=[set_label(name, lang) for name in headline["set"]])
+    sections = [(t["cal_fit"], heads(headline.columns), _rows(headline))]
+    for group, key, names in (("road_class", "cal_by_class", _SET_ORDER),
+                              ("state", "cal_by_state", ("estimation", "holdout"))):
+        for name in names:
+            part = result.fit[(result.fit["set"] == name) & (result.fit["group"] == group)]
+            if len(part):
+                sections.append((t[key].format(set=set_label(name, lang)),
+                                 heads([group, *part.columns[3:]]),
+                                 _rows(part.drop(columns=["set", "group"]))))
+    sections.append((t["cal_crossings"], heads(result.crossings.columns),
+                     _rows(result.crossings)))
     ports = result.sites[result.sites["group"] == "port"][["site_id", "counted", "modelled"]]
-    sections.append(("Seaports: landside truck boxes/day (in and out) against the model",
-                     ["port", "truck boxes/day", "modelled trucks/day"], _rows(ports)))
-    notes = [
-        f"GEH = sqrt(2 (M - C)^2 / (M + C)) on design-hour flows (daily x the segment's K "
-        f"factor); the usual target is GEH < {GEH_TARGET:g} on 85 % of sites.",
-        "The modelled flows are the rerouting LP's baseline on the given network and demand.",
-        "BTS counts every northbound truck (loaded and empty); the model's northbound trucks "
-        "are its us_export rows.",
-        "Counts: SICT / Instituto Mexicano del Transporte, Datos Viales 2025 (TDPA 2024), via "
-        "the CC BY 4.0 compilation iChocko/Datos-Viales-SICT; US BTS Border Crossing Entry Data.",
-    ]
-    page = page_html(title, notes, sections, {"Modelled against counted trucks/day":
-                                              folder / "scatter.png"},
-                     maps={words("en")["map_calibration"]: _map(network, layers, outline)})
+    sections.append((t["cal_ports"], heads(["port", "truck_boxes_day", "modelled_trucks_day"]),
+                     _rows(ports)))
+    notes = [t["cal_note_geh"].format(target=f"{GEH_TARGET:g}"), t["cal_note_lp"],
+             t["cal_note_bts"], t["cal_note_counts"]]
+    page = page_html(title or t["cal_title"], notes, sections,
+                     {t["cal_scatter"]: folder / "scatter.png"}, lang=lang,
+                     maps={t["map_calibration"]: _map(network, layers, outline, lang)})
     (folder / "report.html").write_text(page, encoding="utf-8")
     written.append(folder / "report.html")
     return written
@@ -134,7 +139,7 @@ def _rows(frame: pd.DataFrame) -> list[tuple]:
             for row in frame.itertuples(index=False)]
 
 
-def _scatter(result: Calibration, path: Path) -> Path:
+def _scatter(result: Calibration, path: Path, lang: str) -> Path:
     present = [s for s in _SET_ORDER if (result.sites["group"] == s).any()]
     figure, axes = plt.subplots(1, len(present), figsize=(4.2 * len(present), 4.2),
                                 squeeze=False)
@@ -149,7 +154,8 @@ def _scatter(result: Calibration, path: Path) -> Path:
         axis.scatter(part.loc[good, "counted"].clip(lower=1), part.loc[good, "modelled"].clip(
             lower=1), s=4, color="#2471a3", alpha=0.5, label=f"GEH < {GEH_TARGET:g}")
         axis.set(xscale="log", yscale="log", xlim=(1, top), ylim=(1, top),
-                 xlabel="counted trucks/day", ylabel="modelled trucks/day",
+                 xlabel=column_label("counted_trucks_day", lang),
+                 ylabel=column_label("modelled_trucks_day", lang),
                  title=f"{name}: R² {rows.loc[name, 'r2']:.2f}, "
                        f"GEH<5 {rows.loc[name, 'geh_under_5_share']:.0%}")
         axis.legend(loc="upper left", fontsize=8)
@@ -198,9 +204,9 @@ PLAZA_COLOURS = {"geh_good": "#1a9850", "geh_fair": "#fdae61", "geh_poor": "#d73
 
 
 def _map(network: Network, layers: dict[str, gpd.GeoDataFrame],
-         outline: gpd.GeoDataFrame | None) -> str:
+         outline: gpd.GeoDataFrame | None, lang: str) -> str:
     """The report's map: one feature per counted link and site, the plazas as points."""
-    t, lang = words("en"), "en"
+    t = words(lang)
     counts = layers["counts"]
     link = pd.Series(link_keys(network), index=network.edges["edge_id"])
     counts = counts.loc[~counts.assign(link=counts["edge_id"].map(link).to_numpy())
@@ -221,7 +227,7 @@ def _map(network: Network, layers: dict[str, gpd.GeoDataFrame],
                                                 "difference_trucks_day", "geh")}),
     ]
     if "plazas" in layers:
-        plazas = _plaza_points(layers["plazas"])
+        plazas = _plaza_points(layers["plazas"], lang)
         drawn.append(MapLayer(
             "plazas", t["layer_plazas"], plazas, size=5.0, outline="#333333", kind="circle",
             color=Categories("fit", {t[key]: colour for key, colour in PLAZA_COLOURS.items()}),
@@ -233,9 +239,9 @@ def _map(network: Network, layers: dict[str, gpd.GeoDataFrame],
                    include_library=False)
 
 
-def _plaza_points(movements: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _plaza_points(movements: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     """One point per toll plaza: its movements' trucks, its sites' modelled trucks, worst GEH."""
-    t = words("en")
+    t = words(lang)
     sites = movements[movements["site_id"] != ""].drop_duplicates("site_id").groupby(
         "plaza_id").agg(modelled_trucks_day=("site_modelled_trucks_day", "sum"),
                         geh=("geh", "max"))

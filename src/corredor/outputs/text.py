@@ -102,6 +102,27 @@ WORDS: dict[str, dict[str, str]] = {
         "map_criticality": "Interactive map: links ranked by impact",
         "map_sourcing": "Interactive map: candidate routes",
         "map_calibration": "Interactive map: modelled against counted trucks",
+        "cal_title": "Modelled against counted trucks",
+        "cal_fit": "Fit by set",
+        "cal_by_class": "{set}: by road class",
+        "cal_by_state": "{set}: by state (INEGI code)",
+        "cal_crossings": "Border crossings: BTS 2024 northbound trucks/day against the model",
+        "cal_ports": "Seaports: landside truck boxes/day (in and out) against the model",
+        "cal_scatter": "Modelled against counted trucks/day",
+        "cal_note_geh": "GEH = sqrt(2 (M - C)^2 / (M + C)) on design-hour flows (daily x the "
+                        "segment's K factor); the usual target is GEH < {target} on 85 % of sites.",
+        "cal_note_lp": "The modelled flows are the rerouting LP's baseline on the given "
+                       "network and demand.",
+        "cal_note_bts": "BTS counts every northbound truck (loaded and empty); the model's "
+                        "northbound trucks are its us_export rows.",
+        "cal_note_counts": "Counts: SICT / Instituto Mexicano del Transporte, Datos Viales 2025 "
+                           "(TDPA 2024), via the CC BY 4.0 compilation iChocko/Datos-Viales-SICT; "
+                           "US BTS Border Crossing Entry Data.",
+        "set_estimation": "SICT U1 segment counts used in the estimate",
+        "set_holdout": "SICT U1 segment counts held out (seeded 20 %)",
+        "set_plaza": "SICT U2 toll-plaza movements (never used)",
+        "set_crossing": "BTS northbound trucks at the border crossings",
+        "set_port": "seaport landside truck boxes/day (TEU-derived, ports.csv)",
         "map_hint": "Tick layers on and off in the panel; hover over or click a line or a point "
                     "for its values.",
         "layer_states": "States",
@@ -249,6 +270,28 @@ WORDS: dict[str, dict[str, str]] = {
         "map_criticality": "Mapa interactivo: tramos ordenados por impacto",
         "map_sourcing": "Mapa interactivo: rutas de los candidatos",
         "map_calibration": "Mapa interactivo: camiones modelados frente a aforados",
+        "cal_title": "Camiones modelados frente a aforados",
+        "cal_fit": "Ajuste por conjunto",
+        "cal_by_class": "{set}: por tipo de vía",
+        "cal_by_state": "{set}: por estado (clave INEGI)",
+        "cal_crossings": "Cruces fronterizos: camiones/día hacia EUA (BTS 2024) frente al modelo",
+        "cal_ports": "Puertos: cajas movidas por camión al día (entrada y salida) frente al modelo",
+        "cal_scatter": "Camiones/día modelados frente a aforados",
+        "cal_note_geh": "GEH = sqrt(2 (M - C)^2 / (M + C)) sobre flujos de la hora de "
+                        "diseño (diarios x el factor K del segmento); la meta habitual es "
+                        "GEH < {target} en el 85 % de los sitios.",
+        "cal_note_lp": "Los flujos modelados son la base del PL de reasignación sobre la red y la "
+                       "demanda dadas.",
+        "cal_note_bts": "BTS cuenta cada camión hacia EUA (cargado o vacío); los camiones "
+                        "del modelo hacia EUA son sus filas us_export.",
+        "cal_note_counts": "Aforos: SICT / Instituto Mexicano del Transporte, Datos Viales 2025 "
+                           "(TDPA 2024), vía la compilación CC BY 4.0 iChocko/Datos-Viales-SICT; "
+                           "US BTS Border Crossing Entry Data.",
+        "set_estimation": "aforos de segmento SICT U1 usados en la estimación",
+        "set_holdout": "aforos de segmento SICT U1 reservados (20 % con semilla)",
+        "set_plaza": "movimientos en plazas de cobro SICT U2 (nunca usados)",
+        "set_crossing": "camiones hacia EUA en los cruces fronterizos (BTS)",
+        "set_port": "cajas por camión al día en los puertos (desde TEU, ports.csv)",
         "map_hint": "Active y desactive capas en el panel; pase el cursor o haga clic sobre una "
                     "línea o un punto para ver sus valores.",
         "layer_states": "Estados",
@@ -441,6 +484,19 @@ COLUMNS: dict[str, tuple[str, str]] = {
     # calibration
     "site_id": ("count site", "sitio de aforo"),
     "counted_trucks_day": ("counted trucks/day", "camiones/día aforados"),
+    "sites": ("sites", "sitios"),
+    "r2": ("R²", "R²"),
+    "geh_under_5_share": ("share with GEH < 5", "proporción con GEH < 5"),
+    "rmse_pct": ("RMSE %", "RMSE %"),
+    "modelled_sum": ("modelled trucks/day", "camiones/día modelados"),
+    "counted_sum": ("counted trucks/day (total)", "camiones/día aforados (total)"),
+    "bts_trucks_day": ("BTS trucks/day", "camiones/día BTS"),
+    "modelled_northbound": ("modelled northbound", "modelados hacia EUA"),
+    "modelled_southbound": ("modelled southbound", "modelados hacia México"),
+    "truck_boxes_day": ("truck boxes/day", "cajas por camión al día"),
+    "modelled_trucks_day": ("modelled trucks/day", "camiones/día modelados"),
+    "port": ("port", "puerto"),
+    "state": ("state", "estado"),
     "site_modelled_trucks_day": ("modelled trucks/day", "camiones/día modelados"),
     "difference_trucks_day": ("modelled minus counted trucks/day",
                               "camiones/día modelados menos aforados"),
