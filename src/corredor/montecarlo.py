@@ -429,11 +429,13 @@ class _Evaluator:
             if _baseline_still_optimal(inputs.base, inputs.baseline, arrays):
                 result = inputs.baseline
             else:
+                # a year needs only the KPIs, which the minimal-change second stage leaves
+                # within its tolerance: skip it (it was about a third of the solve time)
                 result = solve_state(
                     inputs.network,
                     inputs.demand,
                     arrays,
-                    inputs.reroute_params,
+                    inputs.reroute_params.model_copy(update={"minimal_change": False}),
                     warm=inputs.baseline,
                     base=inputs.base,
                 )

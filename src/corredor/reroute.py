@@ -397,7 +397,7 @@ class RerouteModel:
         capacity: np.ndarray,
         closed: np.ndarray | None = None,
         params: RerouteParams | None = None,
-        initial_paths: pd.DataFrame | None = None,
+        initial_paths: pd.DataFrame | RerouteResult | None = None,
         curves: Curves | None = None,
         time_h: np.ndarray | None = None,
         limits: tuple[SegmentLimit, ...] = (),
@@ -408,8 +408,9 @@ class RerouteModel:
         per edge (``inf`` or NaN: uncapacitated; 0 behaves as closed), ``closed``
         a mask of unavailable edges, ``curves`` the delay costs of the state
         (``EdgeArrays.curves``; None: hard capacities only). ``initial_paths`` (a
-        ``RerouteResult.paths`` solved with the same demand table) warm-starts the
-        pool; paths through closed edges are dropped. ``time_h`` (free-flow hours
+        ``RerouteResult.paths`` solved with the same demand table, or the result
+        itself, whose paths need no parsing) warm-starts the pool; paths through
+        closed edges and of rows without trucks are dropped. ``time_h`` (free-flow hours
         per edge) is needed when the demand has ``value_loss_pct_per_hour``;
         ``limits`` cap some rows' trucks through some edges (``SegmentLimit``).
         """
@@ -418,7 +419,7 @@ class RerouteModel:
                              limits)
         model = cls(network, state, params)
         if initial_paths is not None:
-            for k, edges in _parse_paths(network, state, initial_paths):
+            for k, edges in _known_paths(network, state, initial_paths):
                 model._add_column(k, edges)
         model._seed()
         return model
@@ -666,7 +667,7 @@ class RerouteModel:
         """
         state = self.state
         flows: dict[tuple[int, bytes], float] = defaultdict(float)
-        for (k, edges), flow in zip(_parse_paths(self.network, state, reference.paths),
+        for (k, edges), flow in zip(_known_paths(self.network, state, reference),
                                     reference.paths["flow_trucks_day"], strict=True):
             flows[(k, edges.tobytes())] += float(flow)
         ref_unmet = reference.od["unmet_trucks_day"].to_numpy(dtype=float)
@@ -888,6 +889,15 @@ def path_cost_bound(network: Network, cost: np.ndarray) -> float:
     most = np.zeros(graph.n_nodes)
     np.maximum.at(most, graph.edge_u, np.asarray(cost, dtype=float))
     return float(most.sum())
+
+
+def _known_paths(network: Network, state: _State, paths: pd.DataFrame | RerouteResult
+                 ) -> list[tuple[int, np.ndarray]]:
+    """(demand row, edge indices) of a result's paths, or of a paths table, parsed."""
+    if isinstance(paths, RerouteResult) and len(paths.path_edges) == len(paths.paths):
+        return list(zip(paths.paths["od"].astype(int).tolist(), paths.path_edges, strict=True))
+    return _parse_paths(network, state, paths.paths if isinstance(paths, RerouteResult)
+                        else paths)
 
 
 def _parse_paths(

@@ -274,7 +274,7 @@ def solve_state(
         capacity=arrays.capacity,
         closed=arrays.closed,
         params=params,
-        initial_paths=None if warm is None else warm.paths,
+        initial_paths=warm,
         curves=arrays.curves(params.congestion_breakpoints),
         time_h=arrays.travel_time_h,
         limits=limits,
@@ -340,7 +340,7 @@ def _solve_with_fixed(network: Network, demand: pd.DataFrame, arrays: EdgeArrays
         capacity=np.maximum(arrays.capacity - load, 0.0),
         closed=arrays.closed,
         params=params,
-        initial_paths=paths[~fixed],
+        initial_paths=baseline,  # the fixed rows carry no trucks here: their paths are skipped
         curves=arrays.curves(breakpoints, load=load),
         time_h=arrays.travel_time_h,
         limits=tuple(_residual(limit, paths, baseline.path_edges, fixed) for limit in limits),
