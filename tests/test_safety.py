@@ -312,3 +312,29 @@ def test_optional_columns_are_optional(case):
                             layer="edges", driver="GPKG", append=True)
     result = invoke("info", "--network", path)
     assert result.exit_code == 0, result.output
+
+
+def test_run_and_criticality_work_on_a_network_without_crossings_ports_or_refs(tmp_path):
+    """The two crashes of the scale issue: no facility flows, and no ``ref`` to name corridors."""
+    network = make_network({"a": (-100, 20), "b": (-99, 20), "c": (-99, 21)},
+                           [("a", "b", 100.0), ("b", "c", 100.0), ("a", "c", 250.0)],
+                           ref=["", "", ""], capacity_trucks_day=[500.0, 500.0, 500.0])
+    network.to_gpkg(tmp_path / "roads.gpkg")
+    (tmp_path / "demand.csv").write_text(
+        "origin,destination,segment,trucks_day,value_usd_per_truck\n"
+        "a,c,domestic,300,50000\nc,a,domestic,100,50000\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(
+        "name: plain\nnetwork: roads.gpkg\ndemand: demand.csv\nhorizon_days: 3\n"
+        "layers: {flood: none}\ndisruptions:\n  - name: a-b closed\n    select: {links: [a-b-0]}\n"
+        "    effect: {close: true}\n    timing: {start_day: 1, days: 1}\n", encoding="utf-8")
+    runner = CliRunner()
+    run = runner.invoke(cli, ["run", str(tmp_path / "s.yaml"), "-o", str(tmp_path / "run")])
+    assert run.exit_code == 0, run.output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["facilities_changed"] == [] and summary["totals"]["extra_cost_usd"] > 0
+    critical = runner.invoke(cli, ["criticality", "--network", str(tmp_path / "roads.gpkg"),
+                                   "--demand", str(tmp_path / "demand.csv"),
+                                   "-o", str(tmp_path / "crit")])
+    assert critical.exit_code == 0, critical.output
+    assert (tmp_path / "crit" / "corridors.csv").read_text(encoding="utf-8").startswith(
+        "corridor,definition,")

@@ -277,6 +277,13 @@ def capacity_criticality(
     return pd.DataFrame(rows, columns=list(CAPACITY_COLUMNS))
 
 
+#: Columns of ``corridor_table``.
+CORRIDOR_COLUMNS = ("corridor", "definition", "links", "length_km", "trucks_day", "truck_km_day",
+                    "baseline_cost_usd_day", "captive_share", "mean_impact_usd_day",
+                    "fragility_index", "worst_link", "worst_link_name",
+                    "worst_link_impact_usd_day")
+
+
 def corridor_table(
     network: Network, scan: Scan, links: pd.DataFrame, corridors: Sequence[Corridor]
 ) -> pd.DataFrame:
@@ -340,7 +347,7 @@ def corridor_table(
                 "worst_link_impact_usd_day": impact[worst],
             }
         )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=list(CORRIDOR_COLUMNS))  # columns even with no corridor
     if len(table):
         table = table.sort_values(["fragility_index", "corridor"], ascending=[False, True],
                                   na_position="last")
