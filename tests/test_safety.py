@@ -338,3 +338,26 @@ def test_run_and_criticality_work_on_a_network_without_crossings_ports_or_refs(t
     assert critical.exit_code == 0, critical.output
     assert (tmp_path / "crit" / "corridors.csv").read_text(encoding="utf-8").startswith(
         "corridor,definition,")
+
+
+def test_extra_demand_and_segment_limits_are_checked_before_anything_runs(tmp_path):
+    network = make_network({"a": (-100, 20), "b": (-99, 20)}, [("a", "b", 100.0)])
+    network.to_gpkg(tmp_path / "roads.gpkg")
+    (tmp_path / "demand.csv").write_text(
+        "origin,destination,segment,trucks_day,value_usd_per_truck\na,b,domestic,10,50000\n",
+        encoding="utf-8")
+    base = ("name: checked\nnetwork: roads.gpkg\ndemand: demand.csv\nhorizon_days: 2\n"
+            "layers: {flood: none}\n")
+    limit = ("segment_limits:\n  - name: cap\n    segment: perishable\n"
+             "    select: {links: [a-b-0]}\n    trucks_day: 5\n")
+    cases = {
+        "extra_demand: [nowhere.csv]\n": "extra_demand.0: file not found",
+        limit: "no demand row has segment 'perishable' (segments: domestic)",
+        limit + "monte_carlo: {runs: 2, seed: 1, horizon_days: 5}\n":
+            "segment_limits are not supported with monte_carlo",
+    }
+    for extra, message in cases.items():
+        (tmp_path / "s.yaml").write_text(base + extra, encoding="utf-8")
+        result = CliRunner().invoke(cli, ["validate", str(tmp_path / "s.yaml")])
+        assert result.exit_code == 2, result.output
+        assert message in result.output and "Traceback" not in result.output

@@ -153,6 +153,8 @@ def prepare(path_or_file: str | Path | ScenarioFile) -> Prepared:
                           lambda: _demand(scenario.demand, scenario_file, network))
         extras = [_checked(problems, scenario_file, ("extra_demand", i),
                            functools.partial(_demand, value, scenario_file, network))
+                  if value == "bundled" or scenario_file.resolve_path(value).is_file()
+                  else None  # reported as missing above
                   for i, value in enumerate(scenario.extra_demand)]
         if demand is not None and extras and all(extra is not None for extra in extras):
             demand = pd.concat([demand, *extras], ignore_index=True)
