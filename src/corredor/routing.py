@@ -114,10 +114,8 @@ def shortest_paths(
         csr.matrix, directed=True, indices=unique_origins, return_predecessors=True
     )
     cost = dist[inverse, dest_pos]
-    paths = [
-        _trace(pred[row], int(target), csr, graph.n_nodes) if np.isfinite(c) else _EMPTY
-        for row, target, c in zip(inverse, dest_pos, cost, strict=True)
-    ]
+    paths = _trace_all(pred, inverse, np.asarray(dest_pos, dtype=np.int64), np.isfinite(cost),
+                       csr, graph.n_nodes)
     return PathSet(origins=origins, destinations=destinations, cost=cost, edges=paths)
 
 
@@ -160,12 +158,32 @@ def od_cost_matrix(
 _EMPTY = np.empty(0, dtype=np.int64)
 
 
-def _trace(predecessors: np.ndarray, target: int, csr: WeightedCSR, n_nodes: int) -> np.ndarray:
-    """Edge indices of the path ending at ``target`` in one Dijkstra predecessor row."""
-    nodes = [target]
-    while (previous := predecessors[nodes[-1]]) != _NO_PREDECESSOR:
-        nodes.append(int(previous))
-    if len(nodes) == 1:
-        return _EMPTY
-    sequence = np.array(nodes[::-1], dtype=np.int64)
-    return csr.edges_between(sequence[:-1], sequence[1:], n_nodes)
+def _trace_all(predecessors: np.ndarray, rows: np.ndarray, targets: np.ndarray,
+               reachable: np.ndarray, csr: WeightedCSR, n_nodes: int) -> list[np.ndarray]:
+    """Edge indices of every path, all walked back from their targets together.
+
+    Each round follows one predecessor for every path still going (row ``rows[i]``
+    of ``predecessors``), so the rounds are as many as the longest path has nodes,
+    not as many as all paths have together; the edges come from one vectorised
+    lookup.
+    """
+    n = len(targets)
+    current, going = targets.copy(), reachable.copy()
+    steps = [targets.copy()]
+    while True:
+        previous = np.full(n, _NO_PREDECESSOR, dtype=np.int64)
+        previous[going] = predecessors[rows[going], current[going]]
+        going &= previous != _NO_PREDECESSOR
+        if not going.any():
+            break
+        current = np.where(going, previous, current)
+        steps.append(np.where(going, previous, -1))
+    nodes = np.stack(steps, axis=1)  # target first, -1 after each path's origin
+    lengths = (nodes >= 0).sum(axis=1)
+    heads, tails = nodes[:, :-1], nodes[:, 1:]
+    edges = np.full(heads.shape, -1, dtype=np.int64)
+    joined = tails >= 0
+    if joined.any():
+        edges[joined] = csr.edges_between(tails[joined], heads[joined], n_nodes)
+    return [edges[i, :lengths[i] - 1][::-1].copy() if reachable[i] and lengths[i] > 1
+            else _EMPTY for i in range(n)]
