@@ -100,8 +100,7 @@ class Valuation:
             congestion_hours = float(np.sum(np.divide(congestion, vot, out=np.zeros_like(vot),
                                                       where=vot > 0)))
         paths = result.paths
-        cargo_time = float(paths["flow_trucks_day"] @ paths["cargo_time_usd_per_truck"]) if (
-            "cargo_time_usd_per_truck" in paths.columns) else 0.0
+        cargo_time = float(paths["flow_trucks_day"] @ paths["cargo_time_usd_per_truck"])
         transport = float(flow @ arrays.cost_usd) + float(congestion.sum()) + cargo_time
         delay = float(unmet @ self.unmet_cost_usd)
         return {

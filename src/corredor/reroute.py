@@ -220,11 +220,15 @@ def delay_shares(demand: pd.DataFrame, params: RerouteParams) -> np.ndarray:
     -------
     numpy.ndarray
     """
-    share = np.full(len(demand), params.delay_cost_share_per_day)
-    if LOSS_COLUMN in demand.columns:
-        pct = pd.to_numeric(demand[LOSS_COLUMN], errors="coerce").to_numpy(dtype=float)
-        share = np.where(np.isfinite(pct), pct * 24.0 / 100.0, share)
-    return share
+    pct = _loss_pct(demand)
+    return np.where(np.isfinite(pct), pct * 24.0 / 100.0, params.delay_cost_share_per_day)
+
+
+def _loss_pct(demand: pd.DataFrame) -> np.ndarray:
+    """Each row's ``value_loss_pct_per_hour`` (NaN where it gives none)."""
+    if LOSS_COLUMN not in demand.columns:
+        return np.full(len(demand), np.nan)
+    return pd.to_numeric(demand[LOSS_COLUMN], errors="coerce").to_numpy(dtype=float)
 
 
 @dataclass(frozen=True, eq=False)
@@ -299,15 +303,14 @@ class _State:
     time_h: np.ndarray  # free-flow hours per edge
     limits: tuple[SegmentLimit, ...]
 
-    def groups(self, ks: np.ndarray) -> list[tuple[np.ndarray, float, tuple[int, ...]]]:
-        """Positions in ``ks`` priced alike: (positions, tau, limits that apply)."""
+    @cached_property
+    def groups(self) -> list[tuple[np.ndarray, float, tuple[int, ...]]]:
+        """Positions in ``active`` priced alike: (positions, tau, limits that apply)."""
         keys = [(float(self.time_value[k]),
-                 tuple(i for i, limit in enumerate(self.limits) if limit.rows[k])) for k in ks]
-        out = []
-        for key in sorted(set(keys)):
-            out.append((np.array([i for i, other in enumerate(keys) if other == key],
-                                 dtype=np.int64), *key))
-        return out
+                 tuple(i for i, limit in enumerate(self.limits) if limit.rows[k]))
+                for k in self.active]
+        return [(np.array([i for i, other in enumerate(keys) if other == key], dtype=np.int64),
+                 *key) for key in sorted(set(keys))]
 
     @cached_property
     def priced(self) -> np.ndarray:
@@ -477,7 +480,7 @@ class RerouteModel:
             master = self._solve_master()
             pi, price = master.pi, master.price
             objective = self._objective(master)
-            found_cost, found_edges = self._price(ks, price, master.nu)
+            found_cost, found_edges = self._price(price, master.nu)
             caps = np.array([limit.trucks_day for limit in state.limits])
             bound = (state.lagrangian_edges(price) - float(master.nu @ caps if len(caps) else 0)
                      + float(state.trucks[ks] @ np.minimum(found_cost, state.penalty[ks])))
@@ -497,12 +500,12 @@ class RerouteModel:
 
     # -- internals --------------------------------------------------------------
 
-    def _price(self, ks: np.ndarray, price: np.ndarray, nu: np.ndarray
-               ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Cheapest path of each commodity at edge prices ``price`` and limit prices ``nu``."""
+    def _price(self, price: np.ndarray, nu: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Cheapest path of each active commodity at edge prices ``price``, limit prices ``nu``."""
         state = self.state
+        ks = state.active
         cost, edges = np.full(len(ks), np.inf), [np.zeros(0, dtype=np.int64)] * len(ks)
-        for positions, tau, limits in state.groups(ks):
+        for positions, tau, limits in state.groups:
             weight = state.cost + price + tau * state.time_h
             for i in limits:
                 weight = weight + nu[i] * state.limits[i].edges
@@ -515,11 +518,10 @@ class RerouteModel:
 
     def _seed(self) -> None:
         """Add each commodity's cheapest open path (unreachable ones keep only ``u_k``)."""
-        ks = np.array(list(self.demand_rows), dtype=np.int64)
-        if not len(ks):
+        if not len(self.state.active):
             return
-        cost, paths = self._price(ks, self.state.zero_price, np.zeros(len(self.state.limits)))
-        for k, edges, c in zip(ks, paths, cost, strict=True):
+        cost, paths = self._price(self.state.zero_price, np.zeros(len(self.state.limits)))
+        for k, edges, c in zip(self.state.active, paths, cost, strict=True):
             if np.isfinite(c):
                 self._add_column(int(k), edges)
 
@@ -852,10 +854,7 @@ def _check_state(
                              path_cost_bound(network, cost) + PENALTY_MARGIN_USD)
     if curves is not None and curves.width.shape[0] != n:
         raise CorredorError(f"curves: need one row per edge ({n}), got {curves.width.shape[0]}")
-    time_value = np.zeros(len(demand))
-    if LOSS_COLUMN in demand.columns:
-        pct = pd.to_numeric(demand[LOSS_COLUMN], errors="coerce").to_numpy(dtype=float)
-        time_value = np.nan_to_num(value * pct / 100.0)
+    time_value = np.nan_to_num(value * _loss_pct(demand) / 100.0)
     hours = np.zeros(n) if time_h is None else np.asarray(time_h, dtype=float)
     if np.any(time_value > 0) and time_h is None:
         raise CorredorError("demand has value_loss_pct_per_hour: the rerouting needs the edges' "

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from corredor.congestion import Curves
 from corredor.kpis import SATURATION, Valuation
 from corredor.layers.cost import CostParams
 from corredor.network import Network
@@ -302,9 +303,10 @@ def _solve_affected(network: Network, demand: pd.DataFrame, arrays: EdgeArrays,
     affected |= (baseline.od["unmet_trucks_day"].to_numpy() > 0) & changed.any()
     if not affected.any():
         return baseline
-    result = baseline
+    result, full = baseline, arrays.curves(params.congestion_breakpoints)
     for _ in range(params.max_spillover_rounds + 1):
-        result = _solve_with_fixed(network, demand, arrays, params, baseline, affected, limits)
+        result = _solve_with_fixed(network, demand, arrays, params, baseline, affected, limits,
+                                   full)
         with np.errstate(invalid="ignore"):
             raised = (result.edge_flow > baseline.edge_flow + FLOW_EPS) & (
                 result.edge_flow >= params.spillover_utilisation * arrays.capacity)
@@ -318,10 +320,12 @@ def _solve_affected(network: Network, demand: pd.DataFrame, arrays: EdgeArrays,
 
 def _solve_with_fixed(network: Network, demand: pd.DataFrame, arrays: EdgeArrays,
                       params: RerouteParams, baseline: RerouteResult,
-                      affected: np.ndarray, limits: tuple[SegmentLimit, ...]) -> RerouteResult:
+                      affected: np.ndarray, limits: tuple[SegmentLimit, ...],
+                      full: Curves | None) -> RerouteResult:
     """Re-route the ``affected`` demand rows; the others keep their baseline paths.
 
-    The fixed paths' trucks take their share of every capacity and segment limit."""
+    The fixed paths' trucks take their share of every capacity and segment limit;
+    ``full`` (the state's delay curves) values the merged flows."""
     paths = baseline.paths
     fixed = ~affected[paths["od"].to_numpy()]
     n_edges = len(arrays.cost_usd)
@@ -347,7 +351,6 @@ def _solve_with_fixed(network: Network, demand: pd.DataFrame, arrays: EdgeArrays
     )
     part = model.solve(reference=baseline)
     flow = load + part.edge_flow
-    full = arrays.curves(breakpoints)
     delay = (np.zeros(n_edges) if full is None else np.where(
         full.priced & np.isfinite(arrays.capacity), full.cost_usd(flow), 0.0))
     od = baseline.od.copy()

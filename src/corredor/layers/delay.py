@@ -174,7 +174,8 @@ def _published(edges: pd.DataFrame, waits: pd.DataFrame | None, queue: np.ndarra
             return published, utilisation, source
         waits = read_crossing_waits()
     by_id = waits.set_index("crossing_id")
-    link = edges.get("link_id", edges["edge_id"].str.rsplit(":", n=1).str[0]).astype(str)
+    link = (edges["link_id"] if "link_id" in edges.columns
+            else edges["edge_id"].str.rsplit(":", n=1).str[0]).astype(str)
     for i in np.flatnonzero(northbound):
         crossing = link.iat[i]
         if crossing in by_id.index and 0 < utilisation[i] <= 1:
