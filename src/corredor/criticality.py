@@ -19,7 +19,7 @@ graph and one multi-source ``scipy.sparse.csgraph.dijkstra`` call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,7 +38,7 @@ from corredor.graph import MIN_WEIGHT, CompiledGraph, WeightedCSR
 from corredor.kpis import Valuation
 from corredor.mincut import ABROAD_CLASSES, Cut, local_detours
 from corredor.network import Network
-from corredor.reroute import RerouteModel, RerouteParams
+from corredor.reroute import RerouteModel, RerouteParams, RerouteResult
 from corredor.routing import edge_weights
 from corredor.states import EdgeArrays
 
@@ -48,6 +48,7 @@ __all__ = [
     "Scan",
     "assess_criticality",
     "capacity_criticality",
+    "closed_solutions",
     "corridor_table",
     "default_corridors",
     "scan_closures",
@@ -239,6 +240,54 @@ def capacity_criticality(
     pandas.DataFrame
         ``CAPACITY_COLUMNS``, one row per mask.
     """
+    solutions = closed_solutions(network, demand, closed, cost=cost, capacity=capacity,
+                                 params=params, progress=progress)
+    unclosed, base = next(solutions)
+    valuation = Valuation.of(demand, base, params or RerouteParams())
+    reference = valuation.kpis(network, unclosed, base)
+    rows = []
+    for arrays, result in solutions:
+        state = valuation.kpis(network, arrays, result)
+        rows.append((state["cost_usd"] - reference["cost_usd"],
+                     state["unmet_trucks"] - reference["unmet_trucks"], state["edges_over_90pct"]))
+    return pd.DataFrame(rows, columns=list(CAPACITY_COLUMNS))
+
+
+def closed_solutions(
+    network: Network,
+    demand: pd.DataFrame,
+    closed: Sequence[np.ndarray],
+    *,
+    cost: np.ndarray,
+    capacity: np.ndarray,
+    params: RerouteParams | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[tuple[EdgeArrays, RerouteResult]]:
+    """The rerouting LP's solution with nothing closed, then with each mask of ``closed``.
+
+    A closed edge's background traffic is diverted to the detours (as on a run's
+    closure day); every state warm-starts from the unclosed solution's path pool.
+
+    Parameters
+    ----------
+    network : Network
+        The weighted network.
+    demand : pandas.DataFrame
+        The demand rerouted.
+    closed : sequence of numpy.ndarray
+        One edge mask per closure to re-solve.
+    cost, capacity : numpy.ndarray
+        Per-edge cost (USD per truck trip) and capacity (trucks/day, NaN unlimited).
+    params : RerouteParams, optional
+        LP settings.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each mask.
+
+    Yields
+    ------
+    (EdgeArrays, RerouteResult)
+        ``1 + len(closed)`` states and solutions, the unclosed one first.
+    """
     params = params or RerouteParams()
     cost = np.asarray(cost, dtype=float)
     capacity = np.where(np.isnan(capacity), np.inf, np.asarray(capacity, dtype=float))
@@ -261,20 +310,13 @@ def capacity_criticality(
     breakpoints = params.congestion_breakpoints
     model = RerouteModel.from_network(network, demand, cost=cost, capacity=capacity, params=params,
                                       curves=unclosed.curves(breakpoints))
-    base = model.solve()
-    valuation = Valuation.of(demand, base, params)
-    reference = valuation.kpis(network, unclosed, base)
-    rows = []
+    yield unclosed, model.solve()
     for done, mask in enumerate(closed, start=1):
         arrays = closed_state(mask)
-        result = model.resolve(closed=mask, capacity=arrays.capacity,
-                               curves=arrays.curves(breakpoints))
-        state = valuation.kpis(network, arrays, result)
-        rows.append((state["cost_usd"] - reference["cost_usd"],
-                     state["unmet_trucks"] - reference["unmet_trucks"], state["edges_over_90pct"]))
+        yield arrays, model.resolve(closed=mask, capacity=arrays.capacity,
+                                    curves=arrays.curves(breakpoints))
         if progress is not None:
             progress(done, len(closed))
-    return pd.DataFrame(rows, columns=list(CAPACITY_COLUMNS))
 
 
 #: Columns of ``corridor_table``.
@@ -382,7 +424,9 @@ class CriticalityResult:
     ``links`` has one row per closure (a link, or an edge with
     ``both_directions=False``), ``edges`` one row per edge with its own
     all-or-nothing flow and its closure's metrics, ``crossings`` the border
-    crossings (closed as links) and seaports (closed as nodes).
+    crossings (closed as links) and seaports (closed as nodes). ``scan`` is the link
+    scan the tables come from; ``plants`` the plant risk table
+    (``corredor.plant_risk.plant_risk``), empty until it is added.
     """
 
     links: pd.DataFrame
@@ -390,7 +434,9 @@ class CriticalityResult:
     nodes: pd.DataFrame
     crossings: pd.DataFrame
     corridors: pd.DataFrame
+    scan: Scan
     cuts: list[Cut] = field(default_factory=list)
+    plants: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def assess_criticality(
@@ -478,6 +524,7 @@ def assess_criticality(
         corridors=corridor_table(network, scan, links, [*default_corridors(
             network, exclude=FACILITY_CLASSES + params.unranked_classes), *corridors]),
         cuts=list(cuts),
+        scan=scan,
     )
 
 

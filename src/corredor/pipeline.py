@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -35,6 +35,7 @@ from corredor.layers.flood import screening_rasters
 from corredor.montecarlo import EventDrawer, EventMasks, MonteCarloResult, run_monte_carlo
 from corredor.network import Network
 from corredor.networks.national import load_national
+from corredor.plants import Plants, bundled_plants, read_plants
 from corredor.reroute import RerouteParams, SegmentLimit
 from corredor.scenario import LayerInputs, MonteCarlo, Scenario, ScenarioFile, load_scenario
 from corredor.selectors import Selector, resolve_selectors
@@ -84,6 +85,8 @@ class Prepared:
         The scenario file and every file it names (``bundled`` for bundled tables).
     limits : tuple of SegmentLimit
         The scenario's ``segment_limits``, resolved.
+    plants : Plants or None
+        The plant table whose production the run follows (``plants.table``).
     """
 
     scenario_file: ScenarioFile
@@ -96,6 +99,7 @@ class Prepared:
     flood_grade: str
     inputs: list[Path | str]
     limits: tuple[SegmentLimit, ...] = ()
+    plants: Plants | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -115,11 +119,18 @@ class PreparedSourcing:
 
 @dataclass(frozen=True)
 class RunResult:
-    """What ``run`` computes: the timeline, the per-edge table and the Monte Carlo years."""
+    """What ``run`` computes: the timeline, the per-edge table, the Monte Carlo years.
+
+    ``plants`` (one row per plant with inbound demand) and ``plant_days`` (per plant and
+    day) follow the plants' production over the timeline (``Plants.production``); both are
+    empty when the demand has no plant supply.
+    """
 
     simulation: SimulationResult
     edges: pd.DataFrame
     monte_carlo: MonteCarloResult | None
+    plants: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plant_days: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def prepare(path_or_file: str | Path | ScenarioFile) -> Prepared:
@@ -162,6 +173,7 @@ def prepare(path_or_file: str | Path | ScenarioFile) -> Prepared:
             scenario.layers.flood == "none"):
         problems.append(f"{scenario_file.where('monte_carlo', 'floods')}: floods need the flood "
                         "layer, but layers.flood is none (use screening or rasters)")
+    plants = _plants(scenario_file, problems)
     _raise(scenario_file, problems)  # so network and demand loaded
     weighted, grade = weight_network(cast(Network, network), scenario.layers, scenario_file)
     selectors = _disruption_selectors(scenario_file)
@@ -185,7 +197,8 @@ def prepare(path_or_file: str | Path | ScenarioFile) -> Prepared:
                          scenario_file)
     return Prepared(scenario_file, weighted, cast(pd.DataFrame, demand), scenario.layers.cost,
                     scenario.reroute, active, drawer, grade,
-                    _inputs(scenario_file, named, scenario.network, scenario.demand), limits)
+                    _inputs(scenario_file, named, scenario.network, scenario.demand), limits,
+                    plants)
 
 
 def run(prepared: Prepared, *, jobs: int = 1, progress_days: Progress | None = None,
@@ -225,7 +238,13 @@ def run(prepared: Prepared, *, jobs: int = 1, progress_days: Progress | None = N
             cost_params=prepared.cost_params, reroute_params=prepared.reroute_params,
             baseline=simulation.baseline, jobs=jobs, progress=progress_years,
         )
-    return RunResult(simulation, edge_table(prepared.network, simulation), monte_carlo)
+    plants, plant_days = pd.DataFrame(), pd.DataFrame()
+    if prepared.plants is not None:
+        plants, plant_days = prepared.plants.production(
+            prepared.demand, (simulation.baseline_arrays, simulation.baseline),
+            [simulation.states[key] for key in simulation.day_state], prepared.scenario.plants)
+    return RunResult(simulation, edge_table(prepared.network, simulation), monte_carlo,
+                     plants, plant_days)
 
 
 def prepare_sourcing(path_or_file: str | Path | SourcingFile, *,
@@ -251,8 +270,8 @@ def prepare_sourcing(path_or_file: str | Path | SourcingFile, *,
     NoPathError
         A candidate has no route to the buyer.
     """
-    spec_file = (path_or_file if isinstance(path_or_file, YamlFile)
-                 else load_sourcing_spec(path_or_file))
+    spec_file = _plant_buyer(path_or_file if isinstance(path_or_file, YamlFile)
+                             else load_sourcing_spec(path_or_file))
     spec = spec_file.model
     named = _named_files(spec_file, spec.layers, [
         (("stress_scenarios", i), path) for i, path in enumerate(spec.stress_scenarios)])
@@ -275,6 +294,25 @@ def prepare_sourcing(path_or_file: str | Path | SourcingFile, *,
               spec.stress_scenarios]
     case = build_case(weighted, spec_file, drawer=drawer, stress=stress)
     return PreparedSourcing(spec_file, case, grade, _inputs(spec_file, named, spec.network))
+
+
+def _plant_buyer(spec_file: SourcingFile) -> SourcingFile:
+    """A plant buyer checked against the bundled plant table, its buffer as default cover."""
+    spec = spec_file.model
+    if spec.buyer.plant is None:
+        return spec_file
+    plants = bundled_plants()
+    if spec.buyer.plant not in plants.table.index:
+        raise ScenarioError(spec_file.path, [
+            f"{spec_file.where('buyer', 'plant')}: {spec.buyer.plant!r} is not a plant of the "
+            f"plant table (one of {', '.join(plants.table.index[:6])}, ...)"])
+    update: dict[str, Any] = {}
+    if spec.inventory_days is None:
+        update["inventory_days"] = float(plants.table.at[spec.buyer.plant, "buffer_days"])
+    if spec.buyer.name == "buyer":
+        update["buyer"] = spec.buyer.model_copy(
+            update={"name": str(plants.table.at[spec.buyer.plant, "name"])})
+    return replace(spec_file, model=spec.model_copy(update=update))
 
 
 def prepare_any(path: str | Path) -> Prepared | PreparedSourcing:
@@ -399,7 +437,25 @@ def _scenario_files(scenario: Scenario) -> list[tuple[tuple, str | Path]]:
         named.append((("demand",), scenario.demand))
     named += [(("extra_demand", i), value) for i, value in enumerate(scenario.extra_demand)
               if value != "bundled"]
+    if scenario.plants.table != "bundled":
+        named.append((("plants", "table"), scenario.plants.table))
     return named
+
+
+def _plants(where: YamlFile[Any], problems: list[str]) -> Plants | None:
+    """The scenario's plant table, checked with its buffer overrides (None if unreadable)."""
+    params = where.model.plants
+    if params.table == "bundled":
+        plants = bundled_plants()
+    elif where.resolve_path(params.table).is_file():
+        plants = _checked(problems, where, ("plants", "table"),
+                          lambda: read_plants(where.resolve_path(params.table)))
+    else:
+        return None  # reported as missing
+    if plants is not None:
+        problems += [f"{where.where('plants', 'buffer_days')}: {problem}"
+                     for problem in plants.check_overrides(params)]
+    return plants
 
 
 def _limits(where: YamlFile[Any], demand: pd.DataFrame, masks: Sequence[Any],

@@ -26,6 +26,7 @@ from corredor.layers.capacity import CapacityParams
 from corredor.layers.cost import CostParams
 from corredor.layers.crime import CrimeParams
 from corredor.layers.delay import DelayParams
+from corredor.production import PlantParams
 from corredor.reroute import RerouteParams
 from corredor.selectors import Selector
 
@@ -261,6 +262,7 @@ class Scenario(StrictModel):
     disruptions: list[Disruption] = Field(default_factory=list)
     segment_limits: list[SegmentLimitSpec] = Field(default_factory=list)
     monte_carlo: MonteCarlo | None = None
+    plants: PlantParams = Field(default_factory=PlantParams)
 
     @model_validator(mode="after")
     def _limits_without_monte_carlo(self) -> Scenario:

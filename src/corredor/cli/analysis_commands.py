@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -29,6 +30,11 @@ from corredor.network import Network
 from corredor.outputs.folder import OutputFolder
 from corredor.outputs.writers import write_criticality, write_sourcing
 from corredor.pipeline import prepare_sourcing, weight_network
+from corredor.plant_risk import PlantRiskParams, plant_risk
+from corredor.plants import bundled_plants, read_plants
+from corredor.production import PlantParams
+from corredor.reroute import RerouteParams
+from corredor.routing import edge_weights
 from corredor.scenario import LayerInputs
 from corredor.sourcing import analyse, frontier_table
 
@@ -66,9 +72,14 @@ def sourcing(spec_path: Path, output: Path, jobs: int, lang: str) -> None:
             "short %": ranked["p_shortfall"] * 100,
             "E short M": ranked["expected_shortfall_usd"] / 1e6,
             f"CVaR{spec.cvar_level:.0%} M": ranked["cvar_shortfall_usd"] / 1e6,
+            "TTS days (2nd)": ranked["tts_days"],
+            "TTS gain": ranked["tts_gain_days"],
+            "TTS rank": ranked["tts_rank"],
         }
     )
-    console.print(rich_table(candidates, f"Candidates as sole source (% of draws; {per_year})"))
+    console.print(rich_table(candidates, f"Candidates as sole source (% of draws; {per_year}); "
+                             f"TTS: the buyer's time-to-survive with it as second source at "
+                             f"<= 50 % (cover {spec.cover_days:g} days)"))
     pairs = result.pairs
     pair_table = pd.DataFrame(
         {
@@ -189,6 +200,30 @@ class CorridorParam(click.ParamType):
     "joined by ';' with FIELD kind, state or node, e.g. --cut "
     "'kind=plant;state=01,11,22,24' 'node=us:chicago,us:detroit,us:st_louis'.",
 )
+@click.option(
+    "--plants",
+    "plants_path",
+    default="bundled",
+    show_default=True,
+    metavar="bundled|FILE.csv",
+    help="Plant table: each plant's buffer and production, for the plant risk table "
+    "(plants whose parts supply is in the demand).",
+)
+@click.option(
+    "--plant-elements",
+    type=click.IntRange(min=0, max=100),
+    default=5,
+    show_default=True,
+    help="Critical elements per plant re-solved with the LP for time-to-survive (0: no plant "
+    "risk table).",
+)
+@click.option(
+    "--buffer-scale",
+    type=click.FloatRange(min=0, min_open=True, max=100),
+    default=1.0,
+    show_default=True,
+    help="Multiply every plant's parts buffer (the buffers are assumptions).",
+)
 @lang_option
 @click.option(
     "--margin",
@@ -207,6 +242,9 @@ def criticality(
     capacity_top: int,
     corridors: tuple[Corridor, ...],
     cuts: tuple[tuple[str, str], ...],
+    plants_path: str,
+    plant_elements: int,
+    buffer_scale: float,
     margin: float,
     lang: str,
 ) -> None:
@@ -231,9 +269,20 @@ def criticality(
                 cuts=found,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
+            plants = bundled_plants() if plants_path == "bundled" else read_plants(plants_path)
+            task = progress.add_task("plant element re-solves", total=None)
+            risk = plant_risk(
+                weighted, demand, plants, result.scan, result.links,
+                params=PlantRiskParams(elements_per_plant=plant_elements,
+                                       plants=PlantParams(buffer_scale=buffer_scale)),
+                cost=edge_weights(weighted, params.weight), reroute_params=RerouteParams(),
+                excluded_classes=("connector", *params.unranked_classes),
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+            result = replace(result, plants=risk)
         write_criticality(weighted, result, folder.staging, top=top, outline=map_outline(),
                           lang=lang)
-        folder.commit(inputs=[demand_path])
+        folder.commit(inputs=[demand_path, plants_path])
     console.print(
         rich_table(
             _headings(result.links[result.links["rank"] <= top], "closure_id").rename(
@@ -275,6 +324,20 @@ def criticality(
             f"+{margin:g} %)",
         )
     )
+    if len(risk):
+        at_risk = risk[risk["at_risk"]]
+        shown = (at_risk if len(at_risk) else risk).head(top)
+        console.print(rich_table(
+            shown[["plant", "element_name", "element_type", "unmet_share", "extra_hours",
+                   "tts_days", "ttr_days", "vehicles_at_risk"]].round(
+                {"unmet_share": 3, "extra_hours": 2, "tts_days": 1, "vehicles_at_risk": 0}
+            ).astype(str).rename(columns={"element_name": "element", "element_type": "type",
+                                          "unmet_share": "parts cut", "extra_hours": "extra h",
+                                          "tts_days": "TTS days", "ttr_days": "TTR days",
+                                          "vehicles_at_risk": "vehicles at risk"}),
+            f"Plants at risk (TTR > TTS): {int(risk['at_risk'].sum())} of {len(risk)} plant x "
+            f"element pairs; {risk.loc[risk['at_risk'], 'vehicles_at_risk'].sum():,.0f} "
+            "vehicles at risk (buffers are assumptions)"))
     ids = weighted.edges["edge_id"].to_numpy()
     for cut in result.cuts:
         more = " ..." if len(cut.bottleneck) > 6 else ""
@@ -288,7 +351,7 @@ def criticality(
     console.print(
         f"wrote {output}/ (criticality.gpkg, criticality.geojson, criticality.png, "
         "report.html, links.csv, nodes.csv, crossings.csv, corridors.csv"
-        f"{', cuts.csv' if result.cuts else ''})",
+        f"{', plant_risk.csv' if len(risk) else ''}{', cuts.csv' if result.cuts else ''})",
         markup=False,
     )
 

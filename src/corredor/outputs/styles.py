@@ -31,6 +31,7 @@ LAYER_STYLES = {
     "flow_difference": "flow_difference.qml",
     "criticality": "criticality.qml",
     "cuts": "cuts.qml",
+    "plant_risk": "plant_risk.qml",
     "routes": "routes.qml",
     "sites": "sites.qml",
 }

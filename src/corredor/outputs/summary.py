@@ -149,8 +149,9 @@ def run_summary(
     *,
     flood_grade: str,
     top: int = 10,
+    plants: pd.DataFrame | None = None,
 ) -> dict:
-    """Headline KPIs, bottlenecks, affected OD pairs and facility flows of one run.
+    """Headline KPIs, bottlenecks, affected OD pairs, facility flows and plants of one run.
 
     Parameters
     ----------
@@ -168,6 +169,9 @@ def run_summary(
         The flood layer's grade, reported with the results.
     top : int, default 10
         Rows kept in each table.
+    plants : pandas.DataFrame, optional
+        ``RunResult.plants``: adds ``production`` (network-wide KPIs) and ``plants`` (the
+        affected plants).
 
     Returns
     -------
@@ -202,7 +206,39 @@ def run_summary(
         "facilities_changed": records(_facilities_changed(result)),
         "crossing_waits": records(_waits(network, result)),
     }
+    if plants is not None and len(plants):
+        summary["production"] = _production(plants)
+        hit = plants[(plants["vehicles_lost"] > 0) | (plants["max_unmet_inbound_share"] > 0)
+                     | (plants["max_extra_inbound_hours"] > PLANT_DELAY_SHOWN_H)
+                     | (plants["finished_vehicles_delayed"] > 0)]
+        order = ["vehicles_lost", "max_extra_inbound_hours", "plant_id"]
+        summary["plants"] = records(hit.sort_values(order, ascending=[False, False, True]
+                                                    ).head(top).rename(columns={"name": "plant"}))
     return rounded(summary)
+
+
+#: A plant whose parts arrive less than this many hours later is not listed as affected.
+PLANT_DELAY_SHOWN_H = 0.25
+
+
+def _production(plants: pd.DataFrame) -> dict:
+    """The network-wide production KPIs of a run."""
+    to_us = plants["outbound_node"].astype(str).str.startswith("us:")
+    affected = ((plants["max_unmet_inbound_share"] > 0)
+                | (plants["max_extra_inbound_hours"] > PLANT_DELAY_SHOWN_H))
+    return {
+        "plants": len(plants),
+        "plants_affected": int(affected.sum()),
+        "plants_losing_production": int((plants["vehicles_lost"] > 0).sum()),
+        "vehicles_planned": float(plants["vehicles_planned"].sum()),
+        "vehicles_lost": float(plants["vehicles_lost"].sum()),
+        "plant_days_below_plan": int(plants["days_below_plan"].sum()),
+        "max_days_below_plan": int(plants["days_below_plan"].max()),
+        "lost_output_usd": float(plants["lost_output_usd"].sum()),
+        "finished_vehicles_delayed": float(plants["finished_vehicles_delayed"].sum()),
+        "finished_vehicles_delayed_to_us": float(
+            plants.loc[to_us, "finished_vehicles_delayed"].sum()),
+    }
 
 
 def _edge_tables(network: Network, table: pd.DataFrame, top: int
@@ -283,6 +319,10 @@ RUN_TABLES = (
     ("facilities_changed", "facilities", ["facility", "kind", "baseline", "worst_day"]),
     ("crossing_waits", "waits", ["facility", "kind", "published_wait_min", "baseline_wait_min",
                                  "worst_wait_min"]),
+    ("plants", "plants", ["plant", "buffer_days", "plan_vehicles_day", "max_unmet_inbound_share",
+                          "max_extra_inbound_hours", "vehicles_lost", "lost_pct_of_plan",
+                          "days_below_plan", "buffer_recovered_day", "lost_output_usd",
+                          "finished_vehicles_delayed"]),
     ("affected_od_pairs", "od", ["origin_name", "destination_name", "segment", "trucks_day",
                                  "baseline_cost_usd_per_truck", "disrupted_cost_usd_per_truck",
                                  "unmet_trucks_day"]),
@@ -311,7 +351,7 @@ def headline_rows(summary: dict, lang: str = "en") -> list[tuple[str, str]]:
     list of (str, str)
     """
     t, totals = words(lang), summary["totals"]
-    return [
+    rows = [
         (t["extra_cost"], f"{totals['extra_cost_usd']:,.0f}"),
         (t["per_day"], f"{totals['extra_cost_usd_per_disrupted_day']:,.0f}"),
         (t["truck_hours"], f"{totals['extra_truck_hours']:,.0f}"),
@@ -322,6 +362,18 @@ def headline_rows(summary: dict, lang: str = "en") -> list[tuple[str, str]]:
         (t["over90"],
          f"{totals['max_edges_over_90pct']} ({summary['baseline']['edges_over_90pct']})"),
     ]
+    production = summary.get("production")
+    if production:
+        rows += [
+            (t["plants_affected"], f"{production['plants_affected']} / {production['plants']}"),
+            (t["plants_losing"], f"{production['plants_losing_production']}"),
+            (t["vehicles_lost"], f"{production['vehicles_lost']:,.0f}"),
+            (t["plant_days_below"], f"{production['plant_days_below_plan']:,}"),
+            (t["lost_output"], f"{production['lost_output_usd']:,.0f}"),
+            (t["vehicles_delayed"], f"{production['finished_vehicles_delayed']:,.0f} "
+                                    f"({production['finished_vehicles_delayed_to_us']:,.0f})"),
+        ]
+    return rows
 
 
 def report_sections(summary: dict, lang: str = "en") -> list[tuple[str, list[str], list]]:

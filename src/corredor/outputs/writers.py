@@ -16,7 +16,7 @@ import pandas as pd
 from corredor.compare import Comparison
 from corredor.criticality import CriticalityResult
 from corredor.montecarlo import MonteCarloResult
-from corredor.network import CRS, Network
+from corredor.network import CRS, Network, link_keys
 from corredor.outputs.export import (
     edge_results_frame,
     write_geojson,
@@ -107,15 +107,17 @@ def write_run(prepared: Prepared, result: RunResult, folder: Path, *, lang: str 
     scenario, network, t = prepared.scenario, prepared.network, words(lang)
     simulation = result.simulation
     summary = run_summary(network, prepared.demand, scenario, simulation, result.edges,
-                          flood_grade=prepared.flood_grade)
+                          flood_grade=prepared.flood_grade, plants=result.plants)
     if result.monte_carlo is not None and scenario.monte_carlo is not None:
         summary["monte_carlo"] = monte_carlo_summary(result.monte_carlo, scenario.monte_carlo,
                                                      network)
     written = write_run_layers(network, result.edges, folder)
     written.append(write_json(summary, folder / "summary.json", sort_keys=True))
     (folder / "summary.md").write_text(summary_markdown(summary, lang), encoding="utf-8")
-    written += _write_tables(folder, {"timeline": simulation.timeline,
-                                      "facility_flows": simulation.facility_flows})
+    tables = {"timeline": simulation.timeline, "facility_flows": simulation.facility_flows}
+    if len(result.plants):
+        tables |= {"plants": result.plants, "plant_days": result.plant_days}
+    written += _write_tables(folder, tables)
     written.append(folder / "summary.md")
     images: dict[str, Path] = {}
     maps: dict[str, str] = {}
@@ -192,6 +194,13 @@ def write_criticality(network: Network, result: CriticalityResult, folder: Path,
     layers = {"criticality": edges}  # QGIS opens it graduated by rank
     tables = {"links": result.links, "nodes": result.nodes, "crossings": result.crossings,
               "corridors": result.corridors}
+    if len(result.plants):
+        risk = result.plants
+        line = pd.Series(network.edges.geometry.to_numpy(), index=link_keys(network))
+        line = line[~line.index.duplicated()]
+        layers["plant_risk"] = gpd.GeoDataFrame(
+            risk, geometry=line.loc[risk["element"]].to_numpy(), crs=CRS)
+        tables["plant_risk"] = risk
     if result.cuts:
         cuts = pd.concat([cut.table(network) for cut in result.cuts], ignore_index=True)
         geometry = network.edges.set_index("edge_id").geometry.loc[cuts["edge_id"]]
@@ -224,6 +233,9 @@ _CRITICALITY_TABLES = (
     ("corridors", "crit_corridors", ["corridor", "links", "length_km", "trucks_day",
                                      "captive_share", "fragility_index", "worst_link_name",
                                      "worst_link_impact_usd_day"]),
+    ("plant_risk", "plant_risk", ["plant", "element_name", "ref", "element_type",
+                                  "unmet_share", "extra_hours", "buffer_days", "tts_days",
+                                  "ttr_days", "at_risk", "vehicles_at_risk"]),
     ("cuts", "crit_cuts", ["region_pair", "cut", "cut_value", "name", "ref",
                            "capacity_trucks_day"]),
 )
@@ -231,7 +243,8 @@ _SOURCING_TABLES = (
     ("candidates", "src_candidates", ["rank", "candidate", "landed_usd", "route_km",
                                       "flood_closure_prob_year", "p_cut", "mean_ttr_days",
                                       "p_shortfall", "expected_shortfall_usd",
-                                      "cvar_shortfall_usd"]),
+                                      "cvar_shortfall_usd", "tts_days", "tts_gain_days",
+                                      "tts_rank"]),
     ("pairs", "src_pairs", ["a", "b", "p_joint_failure", "p_both_short", "shared_km",
                             "shared_crossings_bridges", "n_shared_critical", "cvar_50_50_usd"]),
     ("frontier", "src_frontier", ["risk_aversion", "split", "expected_landed_cost_usd",

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from corredor.network import CRS, Network, link_keys
+from corredor.production import time_to_survive
 from corredor.sourcing.allocation import Allocation, allocation_model, cvar, loss_per_day
 from corredor.sourcing.draws import DrawTable, SourcingCase, cut_days, outage_stats, run_draws
 
@@ -92,10 +93,47 @@ def _candidate_table(case, draws, model) -> pd.DataFrame:
             "mean_shortfall_days": draws.shortfall_days[:, s].mean(),
             "expected_shortfall_usd": losses[:, s].mean(), "cvar_shortfall_usd": sole_cvar,
             "sole_source_objective_usd": cost[s] + lam * sole_cvar,
+            **_second_source_tts(case, s),
         })
     table = pd.DataFrame(rows).sort_values(["sole_source_objective_usd", "candidate"])
     table.insert(0, "rank", np.arange(1, len(table) + 1))
+    gain = table["tts_gain_days"].fillna(-np.inf).to_numpy()
+    order = np.lexsort((table["candidate"].to_numpy(), table["landed_usd"].to_numpy(), -gain))
+    table["tts_rank"] = np.nan
+    ranked = order[np.isfinite(gain[order])]
+    table.loc[table.index[ranked], "tts_rank"] = np.arange(1, len(ranked) + 1)
     return table.reset_index(drop=True)
+
+
+#: assumption: a second source is judged at half the volume (or its max_share if lower),
+#: as the 50/50 pairs are.
+SECOND_SOURCE_SHARE = 0.5
+
+
+def _second_source_tts(case: SourcingCase, s: int) -> dict[str, float]:
+    """The buyer's time-to-survive against its critical elements with ``s`` as second source.
+
+    The incumbents' critical links (those whose loss alone leaves no route within the
+    cost limit, ``SourcingCase.critical``) and the candidate's are the elements; with the
+    candidate at share ``sigma``, an element cuts ``(1 - sigma)`` of the supply if it is
+    critical to the incumbents and ``sigma`` if to the candidate, and
+    ``TTS = inventory_days / cut share`` (``corredor.production.time_to_survive``). The
+    gain is that TTS minus the incumbents' alone (NaN for an incumbent or without one).
+    """
+    spec = case.spec
+    incumbents = [i for i, c in enumerate(spec.candidates) if c.incumbent]
+    if not incumbents or s in incumbents:
+        return {"tts_days": np.nan, "tts_gain_days": np.nan}
+    cover = spec.cover_days
+    theirs = set().union(*(case.critical[i] for i in incumbents))
+    sigma = min(spec.candidates[s].max_share, SECOND_SOURCE_SHARE)
+    alone = float(time_to_survive(cover, 1.0 if theirs else 0.0, 0.0))
+    elements = theirs | case.critical[s]
+    cut = np.array([(1 - sigma) * (e in theirs) + sigma * (e in case.critical[s])
+                    for e in elements])
+    together = float(np.min(time_to_survive(cover, cut, 0.0), initial=np.inf))
+    gain = 0.0 if together == alone else together - alone
+    return {"tts_days": together, "tts_gain_days": gain}
 
 
 def _pair_table(case, draws, losses) -> pd.DataFrame:
@@ -130,7 +168,7 @@ def _stress_table(case: SourcingCase, recommended: Allocation) -> pd.DataFrame:
     rows, per_day = [], loss_per_day(case.spec)
     for name, horizon, events in case.stress:
         cut = cut_days(case, events, horizon)
-        ttr, longest, shortfall = outage_stats(cut, case.spec.inventory_days)
+        ttr, longest, shortfall = outage_stats(cut, case.spec.cover_days)
         for s, candidate in enumerate(case.names):
             share = recommended.shares.get(candidate, 0.0)
             rows.append({

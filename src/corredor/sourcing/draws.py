@@ -274,7 +274,7 @@ def _evaluate(case: SourcingCase, runs: Sequence[int]) -> list[tuple]:
     for events in draw_events(case.drawer, runs=runs):
         cut = cut_days(case, events, spec.monte_carlo.horizon_days)
         as_int = cut.astype(np.int32)
-        rows.append((len(events), *outage_stats(cut, spec.inventory_days), as_int @ as_int.T > 0))
+        rows.append((len(events), *outage_stats(cut, spec.cover_days), as_int @ as_int.T > 0))
     return rows
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from corredor.config import StrictModel, YamlFile, load_yaml
+from corredor.errors import CorredorError
 from corredor.scenario import LayerInputs, MonteCarlo
 
 __all__ = ["Buyer", "Candidate", "Site", "SourcingFile", "SourcingSpec", "load_sourcing_spec"]
@@ -29,9 +30,21 @@ class Site(StrictModel):
 
 
 class Buyer(Site):
-    """The buying plant or warehouse."""
+    """The buying plant or warehouse: a node, a lon/lat point, or a plant of the plant table."""
 
     name: str = Field(default="buyer", min_length=1)
+    plant: str | None = Field(
+        None, description="a plant_id of the plant table (data/mexico/plants.csv): the buyer is "
+        "that plant's node, and its parts buffer is the default inventory_days")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plant_is_its_node(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("plant") is not None:
+            if data.get("node") is not None or data.get("lon") is not None:
+                raise ValueError("give plant, or node, or lon and lat: not several")
+            data = {**data, "node": data["plant"]}
+        return data
 
 
 class Candidate(Site):
@@ -54,8 +67,10 @@ class SourcingSpec(StrictModel):
     buyer: Buyer
     candidates: list[Candidate] = Field(min_length=1)
     weekly_truckloads: float = Field(gt=0, le=1e5, description="0 < loads <= 100,000 a week")
-    inventory_days: float = Field(
-        ge=0, le=3650, description="time-to-survive TTS of the buyer, days (0..3650)")
+    inventory_days: float | None = Field(
+        None, ge=0, le=3650,
+        description="time-to-survive TTS of the buyer, days (0..3650); default for a plant "
+        "buyer: its buffer_days in the plant table")
     max_suppliers: int = Field(default=2, ge=1, le=50, description="1..50")
     min_share: float = Field(
         default=0.1, ge=0, lt=1,
@@ -89,8 +104,21 @@ class SourcingSpec(StrictModel):
     monte_carlo: MonteCarlo
     stress_scenarios: list[Path] = Field(default_factory=list)
 
+    @property
+    def cover_days(self) -> float:
+        """The buyer's cover TTS in days: ``inventory_days`` (for a plant buyer, once
+        ``corredor.pipeline.prepare_sourcing`` has filled in its buffer)."""
+        if self.inventory_days is None:
+            raise CorredorError("inventory_days is not set: prepare the spec with "
+                                "corredor.pipeline.prepare_sourcing, which takes a plant "
+                                "buyer's buffer from the plant table")
+        return self.inventory_days
+
     @model_validator(mode="after")
     def _feasible(self) -> SourcingSpec:
+        if self.inventory_days is None and self.buyer.plant is None:
+            raise ValueError("inventory_days is required (days of cover at the buyer) unless "
+                             "the buyer is a plant of the plant table (buyer: {plant: ...})")
         names = [c.name for c in self.candidates]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
