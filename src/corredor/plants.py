@@ -89,6 +89,10 @@ class Plants:
         plants, plant_days : pandas.DataFrame
             One row per plant with inbound demand (totals), and one per plant and day.
         """
+        supplied = (demand["segment"] == INBOUND) & demand["destination"].isin(self.table.index)
+        if not supplied.any():
+            return (pd.DataFrame(columns=_PLANT_RESULT_COLUMNS),
+                    pd.DataFrame(columns=_PLANT_DAY_COLUMNS))
         base_unmet, base_hours = row_transit(*baseline)
         solved: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         per_day = []
