@@ -244,3 +244,24 @@ def test_run_summary_reports_production_in_the_headline(tmp_path):
         demand, (result.baseline_arrays, result.baseline),
         [result.states[k] for k in result.day_state], PlantParams(buffer_scale=0.5))
     assert half.iloc[0]["vehicles_lost"] == pytest.approx(2.5)
+
+
+def test_run_map_draws_the_plants_by_production_at_risk(tmp_path):
+    from corredor.outputs.html import run_map
+    from corredor.simulate import edge_table
+
+    network = weighted({"s": (-101.0, 21.0), "j": (-100.9, 21.0), "p": (-100.8, 21.0)},
+                       [("s", "j", 10.0), ("j", "p", 10.0)], bridge=[False, True])
+    demand = inbound(("s", 50.0))
+    result = simulate(network, demand, [closure(network, "j-p-1", 2, 3)], horizon_days=10,
+                      cost_params=CostParams(), reroute_params=RerouteParams())
+    plants, _ = plant_table(tmp_path, buffer_days=1).production(
+        demand, (result.baseline_arrays, result.baseline),
+        [result.states[k] for k in result.day_state], PlantParams())
+    page = run_map(network, edge_table(network, result), result.facility_flows,
+                   result.worst_day, lang="es", plants=plants)
+    assert "Plantas armadoras (color: % del plan perdido" in page
+    assert "Test plant" in page and "vehículos no fabricados" in page
+    without = run_map(network, edge_table(network, result), result.facility_flows,
+                      result.worst_day, lang="es")
+    assert "Plantas armadoras" not in without

@@ -355,8 +355,8 @@ def _map(layers: list[MapLayer], key: str, lang: str, bounds: list[float] | None
 
 def run_map(network: Network, table: pd.DataFrame, facilities: pd.DataFrame, worst_day: int,
             *, outline: gpd.GeoDataFrame | None = None, lang: str = "en",
-            waits: pd.DataFrame | None = None) -> str:
-    """The run's map: flows, their change, closures, new bottlenecks, crossings and ports.
+            waits: pd.DataFrame | None = None, plants: pd.DataFrame | None = None) -> str:
+    """The run's map: flows, their change, closures, bottlenecks, crossings, ports, plants.
 
     Opens on the disrupted area. Each link is one feature carrying both directions'
     flows (summed, and the worst day each way), the higher utilisation and cost.
@@ -379,6 +379,9 @@ def run_map(network: Network, table: pd.DataFrame, facilities: pd.DataFrame, wor
         Language of the layer panel and popups.
     waits : pandas.DataFrame, optional
         The run summary's ``crossing_waits`` (queue minutes in the popups).
+    plants : pandas.DataFrame, optional
+        ``RunResult.plants``: a layer of the plants by production at risk (colour: share of
+        the plan lost; size: planned vehicles a day).
 
     Returns
     -------
@@ -441,8 +444,34 @@ def run_map(network: Network, table: pd.DataFrame, facilities: pd.DataFrame, wor
         MapLayer("crossings", t["layer_crossings"], points, color=CROSSING,
                  size=Scale("worst", (3.0, 14.0), unit=trucks), fields=point_fields,
                  where="crossing", kind="circle"),
+        *_plant_layer(network, plants, lang),
     ]
     return _map(layers, "run-map", lang, _view(marks, minimum=1.2))
+
+
+#: Plant colours by the share of the plan lost: none, some, a tenth or more.
+PLANT_LOSS = ("#1e8449", "#f5b041", "#922b21")
+
+
+def _plant_layer(network: Network, plants: pd.DataFrame | None, lang: str) -> list[MapLayer]:
+    """The plants with parts supply as circles, by production at risk (none without)."""
+    if plants is None or not len(plants):
+        return []
+    where = network.nodes.set_index("node_id").geometry
+    known = plants[plants["plant_id"].isin(where.index)]
+    frame = gpd.GeoDataFrame(
+        known.rename(columns={"name": "plant"}).reset_index(drop=True),
+        geometry=where.loc[known["plant_id"]].to_numpy(), crs=network.nodes.crs)
+    fields = _fields(lang, plant="plant", plan_vehicles_day="plan_vehicles_day",
+                     vehicles_lost="vehicles_lost", lost_pct_of_plan="lost_pct_of_plan",
+                     days_below_plan="days_below_plan",
+                     max_unmet_inbound_share="max_unmet_inbound_share",
+                     max_extra_inbound_hours="max_extra_inbound_hours",
+                     buffer_days="buffer_days")
+    color = Ramp("lost_pct_of_plan", tuple(zip((0.0, 1.0, 10.0), PLANT_LOSS, strict=True)))
+    return [MapLayer("plants", words(lang)["layer_plants"], frame, color=color,
+                     size=Scale("plan_vehicles_day", (5.0, 14.0)), fields=fields,
+                     kind="circle", outline="#ffffff")]
 
 
 def _facility_points(network: Network, facilities: pd.DataFrame, worst_day: int,

@@ -124,7 +124,8 @@ def write_run(prepared: Prepared, result: RunResult, folder: Path, *, lang: str 
     if shows_timeline(summary):
         maps[t["map_run"]] = run_map(network, result.edges, simulation.facility_flows,
                                      simulation.worst_day, outline=outline, lang=lang,
-                                     waits=pd.DataFrame(summary["crossing_waits"]))
+                                     waits=pd.DataFrame(summary["crossing_waits"]),
+                                     plants=result.plants)
         images[t["fig_flow"]] = plot_flow_change(network, result.edges,
                                                  folder / "flow_change.png",
                                                  title=scenario.name, outline=outline, lang=lang)
