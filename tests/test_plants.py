@@ -265,3 +265,13 @@ def test_run_map_draws_the_plants_by_production_at_risk(tmp_path):
     without = run_map(network, edge_table(network, result), result.facility_flows,
                       result.worst_day, lang="es")
     assert "Plantas armadoras" not in without
+
+
+def test_buffer_overrides_name_unknown_plants_and_bad_days(tmp_path):
+    plants = plant_table(tmp_path, buffer_days=2)
+    params = PlantParams(buffer_days={"p": 0.5, "nowhere": 1.0}, buffer_scale=2)
+    assert plants.buffers(params)["p"] == 1.0  # the override, then the scale
+    problems = plants.check_overrides(params)
+    assert problems == ["plants.buffer_days: 'nowhere' is not a plant of the table (one of p, "
+                        "...)"]
+    assert "must be 0..365 days" in plants.check_overrides(PlantParams(buffer_days={"p": 400}))[0]
