@@ -125,9 +125,9 @@ def test_plant_with_two_independent_routes_survives_a_single_closure(tmp_path):
     assert table.iloc[0]["vehicles_lost"] == pytest.approx(0.25)
 
 
-def test_time_to_survive_and_recover_on_a_small_network_by_hand(tmp_path):
-    # s1 (60 trucks) reaches p only over the bridge j-p; s2 (40) over k-p or, 4 h longer,
-    # round by m; both suppliers' roads are 1 km/h so hours = km
+def _small_risk(tmp_path):
+    """s1 (60 trucks) reaches p only over the bridge j-p; s2 (40) over k-p or, 4 h longer,
+    round by m; every road 1 km/h so hours = km."""
     coords = {"s1": (-101.0, 21.0), "j": (-100.9, 21.0), "p": (-100.8, 21.0),
               "s2": (-100.9, 20.9), "k": (-100.85, 20.95), "m": (-100.8, 20.8)}
     links = [("s1", "j", 10.0), ("j", "p", 10.0), ("s2", "k", 5.0), ("k", "p", 5.0),
@@ -139,6 +139,11 @@ def test_time_to_survive_and_recover_on_a_small_network_by_hand(tmp_path):
     params = PlantRiskParams(elements_per_plant=10, ttr_days={"bridge": 21, "road": 3})
     risk = plant_risk(network, demand, plants, result.scan, result.links, params=params,
                       cost=network.edges["cost_usd"].to_numpy(), reroute_params=RerouteParams())
+    return network, demand, plants, risk
+
+
+def test_time_to_survive_and_recover_on_a_small_network_by_hand(tmp_path):
+    *_, risk = _small_risk(tmp_path)
     rows = risk.set_index("element")
     bridge = rows.loc["j-p-1"]  # cuts 60 % of the parts: TTS = 3 / 0.6 = 5 days < TTR 21
     assert (bridge["unmet_share"], bridge["tts_days"], bridge["ttr_days"]) == pytest.approx(
@@ -275,3 +280,22 @@ def test_buffer_overrides_name_unknown_plants_and_bad_days(tmp_path):
     assert problems == ["plants.buffer_days: 'nowhere' is not a plant of the table (one of p, "
                         "...)"]
     assert "must be 0..365 days" in plants.check_overrides(PlantParams(buffer_days={"p": 400}))[0]
+
+
+def test_criticality_writes_the_plant_risk_table_layer_and_map(tmp_path):
+    from dataclasses import replace
+
+    import pyogrio
+
+    from corredor.outputs.writers import write_criticality
+
+    network, demand, _, risk = _small_risk(tmp_path)
+    result = replace(assess_criticality(network, demand, params=CriticalityParams(
+        capacity_top=0)), plants=risk)
+    write_criticality(network, result, tmp_path, lang="es")
+    table = pd.read_csv(tmp_path / "plant_risk.csv")
+    assert table["element"].iloc[0] == "j-p-1" and bool(table["at_risk"].iloc[0])
+    assert "plant_risk" in set(pyogrio.list_layers(tmp_path / "criticality.gpkg")[:, 0])
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Tramos y cruces cuya pérdida una planta no resiste" in page
+    assert "Plantas en riesgo: tiempo de supervivencia" in page

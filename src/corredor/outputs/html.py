@@ -630,8 +630,25 @@ def criticality_map(network: Network, result: CriticalityResult, *, top: int = 2
                  fields=_fields(lang, **{c: c for c in (
                      "name", "kind", "rank", "impact_usd_day", "unmet_trucks_day",
                      "affected_trucks_day", "observed_trucks_day") if c in points})),
+        *_plant_risk_layer(links, result.plants, lang),
     ]
     return _map(layers, "criticality-map", lang, _view(links[ranked & hit]))
+
+
+def _plant_risk_layer(links: gpd.GeoDataFrame, risk: pd.DataFrame, lang: str
+                      ) -> list[MapLayer]:
+    """The plants' critical elements where the plant is at risk (TTR > TTS); none without."""
+    if not len(risk):
+        return []
+    line = links.drop_duplicates("link_id").set_index("link_id").geometry
+    known = risk[risk["element"].isin(line.index)].reset_index(drop=True)
+    frame = gpd.GeoDataFrame(known.assign(flag=_flag(known["at_risk"])),
+                             geometry=line.loc[known["element"]].to_numpy(), crs=links.crs)
+    fields = _fields(lang, **{c: c for c in ("plant", "element_name", "element_type",
+                                             "unmet_share", "extra_hours", "tts_days",
+                                             "ttr_days", "vehicles_at_risk")})
+    return [MapLayer("plant_risk", words(lang)["layer_plant_risk"], frame, color=CLOSED,
+                     size=4.0, fields=fields, where="flag")]
 
 
 def _impact_points(links: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, facilities: pd.DataFrame,
