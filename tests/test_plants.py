@@ -55,9 +55,7 @@ def closure(network, link, start, days):
 def production(network, demand, plants, active, horizon, params=None):
     result = simulate(network, demand, active, horizon_days=horizon, cost_params=CostParams(),
                       reroute_params=RerouteParams())
-    return plants.production(demand, (result.baseline_arrays, result.baseline),
-                             [result.states[k] for k in result.day_state],
-                             params or PlantParams())
+    return plants.production(demand, result, params or PlantParams())
 
 
 def inbound(*rows):
@@ -233,9 +231,7 @@ def test_run_summary_reports_production_in_the_headline(tmp_path):
     active = [closure(network, "j-p-1", 2, 3)]
     result = simulate(network, demand, active, horizon_days=10, cost_params=CostParams(),
                       reroute_params=RerouteParams())
-    plants, _ = plant_table(tmp_path, buffer_days=1).production(
-        demand, (result.baseline_arrays, result.baseline),
-        [result.states[k] for k in result.day_state], PlantParams())
+    plants, _ = plant_table(tmp_path, buffer_days=1).production(demand, result, PlantParams())
     scenario = Scenario.model_validate({"name": "t", "horizon_days": 10})
     summary = run_summary(network, demand, scenario, result, edge_table(network, result),
                           flood_grade="none", plants=plants)
@@ -245,9 +241,8 @@ def test_run_summary_reports_production_in_the_headline(tmp_path):
     rows = dict(headline_rows(summary, "es"))
     assert rows["vehículos no fabricados"] == "2"
     # half the buffer scale: the closure bites a day earlier
-    half, _ = plant_table(tmp_path, buffer_days=1).production(
-        demand, (result.baseline_arrays, result.baseline),
-        [result.states[k] for k in result.day_state], PlantParams(buffer_scale=0.5))
+    half, _ = plant_table(tmp_path, buffer_days=1).production(demand, result,
+                                                              PlantParams(buffer_scale=0.5))
     assert half.iloc[0]["vehicles_lost"] == pytest.approx(2.5)
 
 
@@ -260,9 +255,7 @@ def test_run_map_draws_the_plants_by_production_at_risk(tmp_path):
     demand = inbound(("s", 50.0))
     result = simulate(network, demand, [closure(network, "j-p-1", 2, 3)], horizon_days=10,
                       cost_params=CostParams(), reroute_params=RerouteParams())
-    plants, _ = plant_table(tmp_path, buffer_days=1).production(
-        demand, (result.baseline_arrays, result.baseline),
-        [result.states[k] for k in result.day_state], PlantParams())
+    plants, _ = plant_table(tmp_path, buffer_days=1).production(demand, result, PlantParams())
     page = run_map(network, edge_table(network, result), result.facility_flows,
                    result.worst_day, lang="es", plants=plants)
     assert "Plantas armadoras (color: % del plan perdido" in page

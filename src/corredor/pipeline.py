@@ -240,9 +240,8 @@ def run(prepared: Prepared, *, jobs: int = 1, progress_days: Progress | None = N
         )
     plants, plant_days = pd.DataFrame(), pd.DataFrame()
     if prepared.plants is not None:
-        plants, plant_days = prepared.plants.production(
-            prepared.demand, (simulation.baseline_arrays, simulation.baseline),
-            [simulation.states[key] for key in simulation.day_state], prepared.scenario.plants)
+        plants, plant_days = prepared.plants.production(prepared.demand, simulation,
+                                                        prepared.scenario.plants)
     return RunResult(simulation, edge_table(prepared.network, simulation), monte_carlo,
                      plants, plant_days)
 

@@ -25,7 +25,7 @@ from corredor.closures import Closures
 from corredor.config import StrictModel
 from corredor.criticality import Scan, closed_solutions
 from corredor.network import Network
-from corredor.plants import INBOUND, Plants, row_transit
+from corredor.plants import INBOUND, Plants, plant_rows, row_transit, supply_change
 from corredor.production import PlantParams, time_to_survive, vehicles_at_risk
 from corredor.reroute import RerouteParams
 
@@ -113,16 +113,16 @@ def plant_risk(
     buffers = plants.buffers(params.plants)
     rows = []
     for plant, picks in chosen.items():
-        inbound = _inbound(demand, plant)
+        inbound = plant_rows(demand, plant, INBOUND)
         total = trucks[inbound].sum()
         info = plants.table.loc[plant]
         plan = float(info["production_vehicles_year"]) / 365.0
         for c, cut_trucks in picks:
             unmet, hours = transit[c]
-            share = max(float((unmet - base_unmet)[inbound].sum()) / total, 0.0)
-            delivered = trucks[inbound] - unmet[inbound]
-            extra = np.nan_to_num(hours[inbound] - np.nan_to_num(base_hours[inbound]))
-            delay = float(delivered @ extra / delivered.sum()) if delivered.sum() > 0 else 0.0
+            shares, delays = supply_change(unmet[None, inbound], hours[None, inbound],
+                                           trucks[inbound], base_unmet[inbound],
+                                           base_hours[inbound])
+            share, delay = float(shares[0]), float(delays[0])
             kind = _element_type(links.loc[c])
             ttr = float(params.ttr_days.get(kind, params.ttr_days.get("road", 3.0)))
             tts = float(time_to_survive(buffers[plant], share, delay))
@@ -139,11 +139,6 @@ def plant_risk(
     table = pd.DataFrame(rows, columns=list(PLANT_RISK_COLUMNS))
     return table.sort_values(["vehicles_at_risk", "tts_days", "plant_id", "element"],
                              ascending=[False, True, True, True]).reset_index(drop=True)
-
-
-def _inbound(demand: pd.DataFrame, plant: str) -> np.ndarray:
-    return ((demand["destination"] == plant) & (demand["segment"] == INBOUND)
-            & (demand["trucks_day"] > 0)).to_numpy()
 
 
 def _elements(demand: pd.DataFrame, plants: Plants, scan: Scan, links: pd.DataFrame, k: int,

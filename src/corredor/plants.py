@@ -27,10 +27,11 @@ from corredor.errors import DataFileError
 from corredor.networks.national import DATA_DIR
 from corredor.production import EPS, PlantParams, run_buffer
 from corredor.reroute import RerouteResult
+from corredor.simulate import SimulationResult
 from corredor.states import EdgeArrays
 
 __all__ = ["DELAYED_H", "INBOUND", "OUTBOUND", "PLANT_COLUMNS", "Plants",
-           "bundled_plants", "read_plants", "row_transit"]
+           "bundled_plants", "plant_rows", "read_plants", "row_transit", "supply_change"]
 
 #: Demand segments of the plants' parts supply and of their finished vehicles.
 INBOUND, OUTBOUND = "plant_inbound", "plant_outbound"
@@ -67,9 +68,8 @@ class Plants:
                      for plant, days in params.buffer_days.items() if not 0 <= days <= 365]
         return problems
 
-    def production(self, demand: pd.DataFrame, baseline: tuple[EdgeArrays, RerouteResult],
-                   days: list[tuple[EdgeArrays, RerouteResult]], params: PlantParams
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def production(self, demand: pd.DataFrame, simulation: SimulationResult,
+                   params: PlantParams) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Production planned and lost per plant and per plant-day over a timeline.
 
         Parameters
@@ -77,10 +77,8 @@ class Plants:
         demand : pandas.DataFrame
             The demand the solutions are for (its ``plant_inbound``/``plant_outbound`` rows
             are the plants' supply and shipments).
-        baseline : tuple
-            The undisrupted state's arrays and solution.
-        days : list of tuple
-            Each day's arrays and solution, in order.
+        simulation : SimulationResult
+            The timeline: its baseline, distinct states and the state of each day.
         params : PlantParams
             Buffers and refill rate.
 
@@ -93,27 +91,21 @@ class Plants:
         if not supplied.any():
             return (pd.DataFrame(columns=_PLANT_RESULT_COLUMNS),
                     pd.DataFrame(columns=_PLANT_DAY_COLUMNS))
-        base_unmet, base_hours = row_transit(*baseline)
-        solved: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        per_day = []
-        for arrays, result in days:
-            if id(result) not in solved:
-                solved[id(result)] = row_transit(arrays, result)
-            per_day.append(solved[id(result)])
-        unmet = np.array([u for u, _ in per_day]).reshape(len(days), len(demand))
-        hours = np.array([h for _, h in per_day]).reshape(len(days), len(demand))
+        base_unmet, base_hours = row_transit(simulation.baseline_arrays, simulation.baseline)
+        solved = {key: row_transit(*simulation.states[key]) for key in set(simulation.day_state)}
+        days = simulation.day_state
+        unmet = np.array([solved[key][0] for key in days]).reshape(len(days), len(demand))
+        hours = np.array([solved[key][1] for key in days]).reshape(len(days), len(demand))
         trucks = demand["trucks_day"].to_numpy(dtype=float)
         buffers = self.buffers(params)
         rows, day_rows = [], []
         for plant, info in self.table.iterrows():
-            inbound = ((demand["destination"] == plant) & (demand["segment"] == INBOUND)
-                       & (trucks > 0)).to_numpy()
+            inbound = plant_rows(demand, plant, INBOUND)
             if not inbound.any():
                 continue
-            outbound = ((demand["origin"] == plant) & (demand["segment"] == OUTBOUND)
-                        & (trucks > 0)).to_numpy()
-            share, delay = _supply(unmet[:, inbound], hours[:, inbound], trucks[inbound],
-                                   base_unmet[inbound], base_hours[inbound])
+            outbound = plant_rows(demand, plant, OUTBOUND)
+            share, delay = supply_change(unmet[:, inbound], hours[:, inbound], trucks[inbound],
+                                         base_unmet[inbound], base_hours[inbound])
             run = run_buffer(share, delay, buffer_days=float(buffers[plant]),
                              refill_rate=params.refill_rate)
             plan = float(info["production_vehicles_year"]) / 365.0
@@ -185,9 +177,48 @@ def row_transit(arrays: EdgeArrays, result: RerouteResult) -> tuple[np.ndarray, 
     return np.where(unmet > EPS, unmet, 0.0), np.where(delivered > EPS, hours, np.nan)
 
 
-def _supply(unmet: np.ndarray, hours: np.ndarray, trucks: np.ndarray, base_unmet: np.ndarray,
-            base_hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per day: unmet share of the inbound trucks beyond the baseline, and the extra hours."""
+def plant_rows(demand: pd.DataFrame, plant: str, segment: str) -> np.ndarray:
+    """Mask of the demand rows with trucks of ``segment`` into (inbound) or out of a plant.
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame
+        The demand.
+    plant : str
+        The plant's node id.
+    segment : {INBOUND, OUTBOUND}
+        Parts ending at the plant, or finished vehicles starting at it.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool, one per demand row.
+    """
+    end = "destination" if segment == INBOUND else "origin"
+    return ((demand[end] == plant) & (demand["segment"] == segment)
+            & (demand["trucks_day"] > 0)).to_numpy()
+
+
+def supply_change(unmet: np.ndarray, hours: np.ndarray, trucks: np.ndarray,
+                  base_unmet: np.ndarray, base_hours: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per state: the unmet share of a plant's inbound trucks beyond the baseline, extra hours.
+
+    Parameters
+    ----------
+    unmet, hours : numpy.ndarray
+        States x the plant's inbound rows: unmet trucks and hours per delivered truck
+        (``row_transit``).
+    trucks : numpy.ndarray
+        Trucks per day of those rows.
+    base_unmet, base_hours : numpy.ndarray
+        The baseline's ``row_transit`` of those rows.
+
+    Returns
+    -------
+    share, delay : numpy.ndarray
+        Per state: the unmet share (0..1) and the delivered-trucks-weighted extra hours.
+    """
     total = trucks.sum()
     share = np.clip((unmet - base_unmet).sum(axis=1) / total, 0.0, 1.0)
     delivered = trucks - unmet

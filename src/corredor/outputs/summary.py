@@ -40,6 +40,10 @@ __all__ = [
 ]
 
 
+#: A plant whose parts arrive less than this many hours later is not listed as affected.
+PLANT_DELAY_SHOWN_H = 0.25
+
+
 @dataclass(frozen=True)
 class NetworkSummary:
     """The tables ``corredor info`` prints."""
@@ -207,9 +211,9 @@ def run_summary(
         "crossing_waits": records(_waits(network, result)),
     }
     if plants is not None and len(plants):
-        summary["production"] = _production(plants)
-        hit = plants[(plants["vehicles_lost"] > 0) | (plants["max_unmet_inbound_share"] > 0)
-                     | (plants["max_extra_inbound_hours"] > PLANT_DELAY_SHOWN_H)
+        affected = _supply_affected(plants)
+        summary["production"] = _production(plants, affected)
+        hit = plants[affected | (plants["vehicles_lost"] > 0)
                      | (plants["finished_vehicles_delayed"] > 0)]
         order = ["vehicles_lost", "max_extra_inbound_hours", "plant_id"]
         summary["plants"] = records(hit.sort_values(order, ascending=[False, False, True]
@@ -217,15 +221,15 @@ def run_summary(
     return rounded(summary)
 
 
-#: A plant whose parts arrive less than this many hours later is not listed as affected.
-PLANT_DELAY_SHOWN_H = 0.25
+def _supply_affected(plants: pd.DataFrame) -> pd.Series:
+    """Plants whose parts were cut, or arrived more than ``PLANT_DELAY_SHOWN_H`` later."""
+    return ((plants["max_unmet_inbound_share"] > 0)
+            | (plants["max_extra_inbound_hours"] > PLANT_DELAY_SHOWN_H))
 
 
-def _production(plants: pd.DataFrame) -> dict:
-    """The network-wide production KPIs of a run."""
+def _production(plants: pd.DataFrame, affected: pd.Series) -> dict:
+    """The network-wide production KPIs of a run (``affected``: ``_supply_affected``)."""
     to_us = plants["outbound_node"].astype(str).str.startswith("us:")
-    affected = ((plants["max_unmet_inbound_share"] > 0)
-                | (plants["max_extra_inbound_hours"] > PLANT_DELAY_SHOWN_H))
     return {
         "plants": len(plants),
         "plants_affected": int(affected.sum()),
